@@ -1,0 +1,40 @@
+"""The one exception tree of newsbot; every message says what to do next.
+
+    NewsbotError
+    ├── ConfigError            settings that cannot work (bad port, missing model, ...)
+    ├── IngestError            an input that could not be loaded (carried as a skip, not raised, in bulk ingest)
+    ├── IndexUnavailableError  the store cannot be opened or reached (Chroma server down, disk full)
+    ├── QueryError             a question or search that cannot be run (empty, too long)
+    └── LLMError               the configured language model endpoint failed
+        └── LLMTimeoutError
+"""
+
+from __future__ import annotations
+
+
+class NewsbotError(Exception):
+    """Base of every error newsbot raises on purpose."""
+
+
+class ConfigError(NewsbotError):
+    """The settings cannot work as given."""
+
+
+class IngestError(NewsbotError):
+    """An input could not be loaded."""
+
+
+class IndexUnavailableError(NewsbotError):
+    """The index cannot be opened or reached."""
+
+
+class QueryError(NewsbotError):
+    """A question or search cannot be run as given."""
+
+
+class LLMError(NewsbotError):
+    """The configured language model endpoint failed."""
+
+
+class LLMTimeoutError(LLMError):
+    """The language model endpoint did not answer in time."""
