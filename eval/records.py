@@ -1,0 +1,45 @@
+"""What one eval run observed, question by question: plain frozen records, ready for JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CitationRecord:
+    """One citation of an answer, with whether its quote is verbatim in the article file."""
+
+    n: int
+    file_name: str
+    article_id: str
+    quote: str
+    start_char: int
+    end_char: int
+    verbatim: bool
+
+
+@dataclass(frozen=True)
+class QuestionRecord:
+    """Everything observed for one question: the answer, its citations, ranks, verdicts and latency."""
+
+    id: str
+    type: str
+    question: str
+    answers: tuple[str, ...]
+    answers_all: tuple[str, ...]
+    sources: tuple[str, ...]
+    unanswerable: bool
+    answer: str
+    abstained: bool
+    correct: bool
+    citations: tuple[CitationRecord, ...]
+    citations_valid: bool | None  # None when nothing was answered
+    citation_supports: bool | None  # None unless an answerable question was answered
+    retrieval_rank: int | None  # 1-based rank of the first hit from a source article (None: not in top k)
+    retrieved_files: tuple[str, ...]  # the file of each of the top-k hits, best first
+    latency_ms: float
+    mode: str = ""
+    resolved_question: str | None = None
+    conversation_id: str | None = None
+    turn: int | None = None
+    error: str | None = None

@@ -1,0 +1,58 @@
+"""newsbot's retrieval library: load news articles, index them in Chroma, search them, answer with citations.
+
+    >>> from retrieval import Settings, open_index
+    >>> index = open_index(Settings(data_dir="newsbot-data"))
+    >>> index.add(["seeds"])
+    >>> index.search("Who leads Finland's government?", k=3)
+"""
+
+from retrieval.config import Settings
+from retrieval.errors import (
+    ConfigError,
+    IndexUnavailableError,
+    IngestError,
+    LLMError,
+    LLMTimeoutError,
+    NewsbotError,
+    QueryError,
+)
+from retrieval.index import Index, open_index
+from retrieval.types import (
+    Answer,
+    Article,
+    ArticleMeta,
+    Chunk,
+    Citation,
+    Hit,
+    IndexStats,
+    IngestReport,
+    SearchFilters,
+    SkippedFile,
+    to_dict,
+    to_json,
+)
+
+__all__ = [
+    "Answer",
+    "Article",
+    "ArticleMeta",
+    "Chunk",
+    "Citation",
+    "ConfigError",
+    "Hit",
+    "Index",
+    "IndexStats",
+    "IndexUnavailableError",
+    "IngestError",
+    "IngestReport",
+    "LLMError",
+    "LLMTimeoutError",
+    "NewsbotError",
+    "QueryError",
+    "SearchFilters",
+    "Settings",
+    "SkippedFile",
+    "open_index",
+    "to_dict",
+    "to_json",
+]

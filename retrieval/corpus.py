@@ -1,0 +1,198 @@
+"""Load articles from files and folders: .txt, .md, .html, .json and .jsonl.
+
+Each input becomes an :class:`Article` (or a :class:`SkippedFile` saying why not). The article text is kept
+exactly as read, so chunk and citation offsets point into it verbatim.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from retrieval.types import Article, ArticleMeta, SkippedFile
+
+TEXT_SUFFIXES = frozenset({".txt", ".text"})
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+RECORD_SUFFIXES = frozenset({".json", ".jsonl", ".ndjson"})
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES | RECORD_SUFFIXES
+_TITLE_MAX_CHARS = 160
+
+Loaded = Article | SkippedFile
+
+
+def article_id_for(text: str) -> str:
+    """Stable id from an article's content: the same text always gets the same id."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def iter_files(paths: list[Path]) -> Iterator[Path | SkippedFile]:
+    """Yield every supported file under ``paths`` (folders walked, sorted), or a skip for a bad path."""
+    for path in paths:
+        if not path.exists():
+            yield SkippedFile(str(path), "no such file or folder")
+        elif path.is_dir():
+            for child in sorted(path.rglob("*")):
+                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
+                if child.is_file() and not hidden and child.suffix.lower() in SUPPORTED_SUFFIXES:
+                    yield child
+        elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            yield SkippedFile(str(path), f"unsupported file type {path.suffix or '(none)'}; use .txt, .md, .html, .json or .jsonl")
+        else:
+            yield path
+
+
+def _decode(data: bytes) -> str | None:
+    """Decode text, falling back from UTF-8 to Windows-1252; None when the bytes look binary."""
+    head = data[:8192]
+    if b"\x00" in head:
+        return None
+    controls = sum(1 for byte in head if byte < 32 and byte not in (9, 10, 12, 13))
+    if head and controls / len(head) > 0.05:
+        return None
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def _title_from_text(text: str, fallback: str) -> str:
+    """The first line when it reads as a headline, else the start of the first sentence."""
+    lines = [line.strip() for line in text.strip().splitlines()]
+    first = lines[0].lstrip("# ").strip() if lines else ""
+    looks_like_title = 0 < len(first) <= _TITLE_MAX_CHARS and not first.endswith((".", "!", "?", ":", ",", ";"))
+    if looks_like_title and len(lines) > 1:
+        return first
+    if first:
+        return first if len(first) <= 80 else first[:77].rsplit(" ", 1)[0] + "…"
+    return fallback
+
+
+def parse_date(value: Any) -> date | None:
+    """Read a published date from ISO text (``2022-05-15``, with or without a time), else None."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        match = re.match(r"(\d{4})-(\d{2})-(\d{2})", text)
+        return date(int(match[1]), int(match[2]), int(match[3])) if match else None
+
+
+def _article(text: str, path: str, file_name: str, title: str, **meta: Any) -> Article:
+    return Article(
+        meta=ArticleMeta(article_id=article_id_for(text), file_name=file_name, title=title, **meta),
+        text=text,
+        path=path,
+    )
+
+
+def _load_plain(text: str, path: Path) -> Loaded:
+    return _article(text, str(path), path.name, _title_from_text(text, path.stem))
+
+
+def _load_html(text: str, path: Path) -> Loaded:
+    import trafilatura  # slow to import; only HTML needs it
+
+    extracted = trafilatura.extract(text, output_format="json", with_metadata=True, include_comments=False)
+    data = json.loads(extracted) if extracted else {}
+    body = (data.get("text") or "").strip()
+    if not body:
+        return SkippedFile(str(path), "no article text found in this HTML page")
+    title = (data.get("title") or "").strip() or _title_from_text(body, path.stem)
+    return _article(
+        body,
+        str(path),
+        path.name,
+        title,
+        url=data.get("source") or data.get("url") or None,
+        published=parse_date(data.get("date")),
+        source=data.get("hostname") or data.get("sitename") or None,
+    )
+
+
+def _load_records(text: str, path: Path) -> Iterator[Loaded]:
+    """One article per JSON object (a .jsonl line, or a .json object or list of objects)."""
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield SkippedFile(str(path), f"not valid JSON (line {exc.lineno}: {exc.msg})")
+            return
+        records = list(enumerate(data if isinstance(data, list) else [data], start=1))
+    else:
+        records = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                records.append((number, json.loads(line)))
+            except json.JSONDecodeError as exc:
+                yield SkippedFile(f"{path}#{number}", f"line {number} is not valid JSON ({exc.msg})")
+    for number, record in records:
+        key = f"{path}#{record.get('id', number) if isinstance(record, dict) else number}"
+        body = record.get("text") if isinstance(record, dict) else None
+        if not isinstance(body, str) or not body.strip():
+            yield SkippedFile(key, "record has no non-empty \"text\" field")
+            continue
+        yield _article(
+            body,
+            key,
+            f"{path.name}#{record.get('id', number)}",
+            str(record.get("title") or _title_from_text(body, path.stem)),
+            url=record.get("url") or None,
+            published=parse_date(record.get("published")),
+            source=record.get("source") or None,
+        )
+
+
+def load_file(path: Path, *, max_bytes: int) -> Iterator[Loaded]:
+    """Load the article(s) in one file, or say why it was skipped."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            yield SkippedFile(str(path), f"too large ({size / 1e6:.1f} MB > {max_bytes / 1e6:.1f} MB limit, NEWSBOT_MAX_FILE_BYTES)")
+            return
+        data = path.read_bytes()
+    except OSError as exc:
+        yield SkippedFile(str(path), f"cannot be read ({exc.strerror or type(exc).__name__})")
+        return
+    text = _decode(data)
+    if text is None:
+        yield SkippedFile(str(path), "looks like a binary file, not text")
+        return
+    if not text.strip():
+        yield SkippedFile(str(path), "is empty")
+        return
+    suffix = path.suffix.lower()
+    if suffix in RECORD_SUFFIXES:
+        yield from _load_records(text, path)
+    elif suffix in HTML_SUFFIXES:
+        yield _load_html(text, path)
+    else:
+        yield _load_plain(text, path)
+
+
+def load_paths(paths: list[Path], *, max_bytes: int) -> Iterator[Loaded]:
+    """Load every article under ``paths``; problems come back as skips, never exceptions."""
+    for item in iter_files(paths):
+        if isinstance(item, SkippedFile):
+            yield item
+        else:
+            yield from load_file(item.resolve(), max_bytes=max_bytes)
+
+
+def text_article(text: str, *, title: str | None, file_name: str, url: str | None = None) -> Article:
+    """An article from pasted text (e.g. a chat message)."""
+    body = text.strip("\n")
+    return _article(body, f"text:{article_id_for(body)}", file_name, title or _title_from_text(body, file_name), url=url)

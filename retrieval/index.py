@@ -1,0 +1,193 @@
+"""The :class:`Index`: ingest and hybrid search over one Chroma collection."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from retrieval.config import Settings
+from retrieval.corpus import RECORD_SUFFIXES, iter_files, load_paths, text_article
+from retrieval.errors import IndexUnavailableError, QueryError
+from retrieval.ingest import ProgressCallback, ingest
+from retrieval.lexical import LexicalIndex
+from retrieval.search import chroma_where, fuse
+from retrieval.store import ArticleRecord, ChunkStore, StoredChunk
+from retrieval.types import ArticleMeta, Hit, IndexStats, IngestReport, SearchFilters
+
+if TYPE_CHECKING:
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+
+_CANDIDATES_MIN = 20  # each retriever contributes at least this many candidates to the fusion
+
+
+class Index:
+    """Articles chunked, embedded and stored in Chroma, searchable by meaning and by words."""
+
+    def __init__(self, settings: Settings, store: ChunkStore, embed_model: BaseEmbedding) -> None:
+        self.settings = settings
+        self.embed_model = embed_model
+        self._store = store
+        self._lock = threading.RLock()
+        self._embed_lock = threading.Lock()
+        self._generation = -1
+        self._articles: dict[str, ArticleRecord] = {}
+        self._lexical: LexicalIndex | None = None
+
+    # --- keeping the in-memory views current ---------------------------------------------------------
+    def _refresh(self) -> None:
+        """Reload the manifest and rebuild BM25 when any process has committed since we last looked."""
+        with self._lock:
+            try:
+                generation = self._store.generation()
+            except Exception as exc:
+                raise IndexUnavailableError(f"the index at {self._store.location} cannot be read: {type(exc).__name__}") from exc
+            if generation == self._generation and self._lexical is not None:
+                return
+            self._articles = self._store.articles()
+            live = {r.meta.article_id for r in self._articles.values()}
+            self._lexical = LexicalIndex(self._store.iter_chunk_rows(), live)
+            self._generation = generation
+
+    def _live_ids(self) -> set[str]:
+        return {r.meta.article_id for r in self._articles.values()}
+
+    # --- ingest ----------------------------------------------------------------------------------------
+    def add(
+        self, paths: Sequence[Path | str], *, prune: bool = False, progress: ProgressCallback | None = None
+    ) -> IngestReport:
+        """Ingest files and folders; unchanged articles are left alone, changed ones replaced."""
+        resolved = [Path(p) for p in paths]
+        containers = [
+            str(p.resolve()) for p in iter_files(resolved) if isinstance(p, Path) and p.suffix.lower() in RECORD_SUFFIXES
+        ]
+        with self._lock:
+            report = ingest(
+                self._store,
+                self.embed_model,
+                self.settings,
+                load_paths(resolved, max_bytes=self.settings.max_file_bytes),
+                prune=prune,
+                containers=containers,
+                progress=progress,
+            )
+            self._generation = -1
+        return report
+
+    def add_text(self, text: str, *, title: str | None = None, file_name: str | None = None, url: str | None = None) -> IngestReport:
+        """Ingest pasted text as one article."""
+        if not text.strip():
+            raise QueryError("there is no text to add")
+        if len(text.encode("utf-8")) > self.settings.max_file_bytes:
+            raise QueryError(f"the text is larger than the {self.settings.max_file_bytes / 1e6:.0f} MB limit")
+        article = text_article(text, title=title, file_name=file_name or "pasted.txt", url=url)
+        with self._lock:
+            report = ingest(self._store, self.embed_model, self.settings, [article])
+            self._generation = -1
+        return report
+
+    # --- search ----------------------------------------------------------------------------------------
+    def embed_query(self, text: str) -> list[float]:
+        """The query embedding of ``text`` (model calls are serialised: torch is not re-entrant here)."""
+        with self._embed_lock:
+            return list(self.embed_model.get_query_embedding(text))
+
+    def embed_texts(self, texts: list[str]) -> list[list[float]]:
+        """Document embeddings of ``texts``, batched."""
+        with self._embed_lock:
+            return [list(v) for v in self.embed_model.get_text_embedding_batch(texts)]
+
+    def search(self, query: str, k: int | None = None, filters: SearchFilters | None = None) -> list[Hit]:
+        """The ``k`` best chunks for ``query``: dense and BM25 rankings fused."""
+        query = " ".join(query.split())[: self.settings.max_question_chars]
+        if not query:
+            raise QueryError("the query is empty")
+        k = k or self.settings.search_k
+        self._refresh()
+        lexical = self._lexical
+        live = self._live_ids()
+        if not live or lexical is None:
+            return []
+        n = max(k * 4, _CANDIDATES_MIN)
+        try:
+            dense = [c for c in self._store.query(self.embed_query(query), n, chroma_where(filters)) if c.meta.article_id in live]
+        except Exception as exc:
+            raise IndexUnavailableError(f"search failed at {self._store.location}: {type(exc).__name__}") from exc
+        bm25 = lexical.top(query, n, filters)
+        dense_ids = [c.chunk_id for c in dense]
+        lexical_ids = [chunk_id for chunk_id, _ in bm25]
+        fused = fuse([dense_ids, lexical_ids])[:k]
+        known: dict[str, StoredChunk] = {c.chunk_id: c for c in dense}
+        missing = [chunk_id for chunk_id, _ in fused if chunk_id not in known]
+        known.update({c.chunk_id: c for c in self._store.get_chunks(missing)})
+        dense_rank = {c: i for i, c in enumerate(dense_ids, start=1)}
+        lexical_rank = {c: i for i, c in enumerate(lexical_ids, start=1)}
+        hits = []
+        for chunk_id, score in fused:
+            chunk = known.get(chunk_id)
+            if chunk is None:
+                continue
+            hits.append(
+                Hit(
+                    chunk_id=chunk_id,
+                    text=chunk.text,
+                    score=score,
+                    article=chunk.meta,
+                    start_char=chunk.start_char,
+                    end_char=chunk.end_char,
+                    dense_rank=dense_rank.get(chunk_id),
+                    lexical_rank=lexical_rank.get(chunk_id),
+                )
+            )
+        return hits
+
+    # --- reading ---------------------------------------------------------------------------------------
+    def articles(self) -> list[ArticleMeta]:
+        """Every article in the index, newest first when dates are known, then by file name."""
+        self._refresh()
+        metas = [r.meta for r in self._articles.values()]
+        return sorted(metas, key=lambda m: (-(m.published.toordinal() if m.published else 0), m.file_name))
+
+    def article_text(self, article_id: str) -> str:
+        """The full text of an article, exactly as ingested (citations quote it verbatim)."""
+        text = self._store.article_text(article_id)
+        if text is None:
+            raise QueryError(f"no article with id {article_id!r} in the index")
+        return text
+
+    def chunk_count(self, article_id: str) -> int:
+        """How many chunks an article was split into."""
+        self._refresh()
+        return next((r.chunk_count for r in self._articles.values() if r.meta.article_id == article_id), 0)
+
+    def stats(self) -> IndexStats:
+        """Articles, chunks, and where they are stored."""
+        self._refresh()
+        return IndexStats(
+            articles=len(self._articles),
+            chunks=sum(r.chunk_count for r in self._articles.values()),
+            location=self._store.location,
+            collection=self._store.collection_name,
+            sources=tuple(self.articles()),
+        )
+
+    def close(self) -> None:
+        """Release in-memory structures (the Chroma client is shared per process and closes with it)."""
+        with self._lock:
+            self._lexical = None
+            self._generation = -1
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_index(settings: Settings | None = None, embed_model: BaseEmbedding | None = None) -> Index:
+    """Open (creating if needed) the index the settings describe."""
+    from retrieval.embeddings import shared_model
+
+    settings = settings or Settings()
+    return Index(settings, ChunkStore(settings), embed_model or shared_model(settings.embed_batch_size))

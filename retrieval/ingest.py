@@ -1,0 +1,148 @@
+"""Ingest: load, chunk, embed and commit articles in batches, idempotently and crash-safely.
+
+An article is written in three steps — mark pending, write chunks, commit its manifest record — so a run
+stopped at any point leaves the index as it was before that article (see ``store.py``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from retrieval.chunking import chunk_article
+from retrieval.config import Settings
+from retrieval.store import ArticleRecord, ChunkStore
+from retrieval.types import Article, ArticleMeta, Chunk, IngestReport, SkippedFile
+
+if TYPE_CHECKING:
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+
+ProgressCallback = Callable[[int, int], None]
+"""Called as ``progress(articles_done, articles_to_write)``."""
+
+
+@dataclass
+class _Plan:
+    write: list[tuple[Article, ArticleRecord | None]] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+
+
+def _plan(items: Iterable[Article | SkippedFile], existing: dict[str, ArticleRecord]) -> _Plan:
+    plan = _Plan()
+    path_of = {r.meta.article_id: r.path for r in existing.values()}
+    for item in items:
+        if isinstance(item, SkippedFile):
+            plan.skipped.append(item)
+            continue
+        old = existing.get(item.path)
+        if old is not None and old.meta.article_id == item.meta.article_id:
+            plan.unchanged.append(item.path)
+        elif item.meta.article_id in path_of:
+            other = os.path.basename(path_of[item.meta.article_id])
+            plan.skipped.append(SkippedFile(item.path, f"same text as {other}, which is already in the index"))
+        else:
+            plan.write.append((item, old))
+            path_of[item.meta.article_id] = item.path
+    return plan
+
+
+def _stale(existing: dict[str, ArticleRecord], loaded_keys: set[str], containers: set[str]) -> list[ArticleRecord]:
+    """Records whose file is gone, or whose record vanished from a re-read .json/.jsonl file."""
+    stale = []
+    for path, record in existing.items():
+        if path.startswith("text:"):
+            continue  # pasted text has no file to disappear
+        file_path, _, _ = path.partition("#")
+        if not os.path.exists(file_path) or (file_path in containers and path not in loaded_keys):
+            stale.append(record)
+    return stale
+
+
+def _batches(
+    plan: list[tuple[Article, ArticleRecord | None]], settings: Settings
+) -> Iterable[list[tuple[Article, ArticleRecord | None, list[Chunk]]]]:
+    batch: list[tuple[Article, ArticleRecord | None, list[Chunk]]] = []
+    size = 0
+    limit = settings.embed_batch_size * 4
+    for article, old in plan:
+        chunks = chunk_article(
+            article, max_chars=settings.chunk_max_chars, overlap_sentences=settings.chunk_overlap_sentences
+        )
+        batch.append((article, old, chunks))
+        size += len(chunks)
+        if size >= limit:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def embedding_text(meta: ArticleMeta, chunk_text: str) -> str:
+    """What the model sees for a chunk: the title gives a short passage its context."""
+    return f"{meta.title}\n{chunk_text}"
+
+
+def ingest(
+    store: ChunkStore,
+    embed_model: BaseEmbedding,
+    settings: Settings,
+    items: Iterable[Article | SkippedFile],
+    *,
+    prune: bool = False,
+    containers: Sequence[str] = (),
+    progress: ProgressCallback | None = None,
+) -> IngestReport:
+    """Write new and changed articles, leave unchanged ones alone, optionally prune removed ones."""
+    store.recover()
+    existing = store.articles()
+    items = list(items)
+    plan = _plan(items, existing)
+    loaded_keys = {item.path for item in items if isinstance(item, Article)}
+    added: list[str] = []
+    updated: list[str] = []
+    chunks_written = 0
+    total = len(plan.write)
+    if progress:
+        progress(0, total)
+    done = 0
+    still_used = {r.meta.article_id for r in existing.values()}
+    for batch in _batches(plan.write, settings):
+        store.begin([a.meta.article_id for a, _, _ in batch])
+        metas = {a.meta.article_id: a.meta for a, _, _ in batch}
+        chunks = [c for _, _, cs in batch for c in cs]
+        texts = [embedding_text(metas[c.article_id], c.text) for c in chunks]
+        embeddings = embed_model.get_text_embedding_batch(texts) if texts else []
+        store.write_chunks(chunks, metas, embeddings)
+        replaced = []
+        for article, old, _ in batch:
+            if old is not None:
+                still_used.discard(old.meta.article_id)
+                replaced.append(old.meta.article_id)
+        store.commit(
+            [(ArticleRecord(a.path, a.meta, len(cs)), a.text) for a, _, cs in batch],
+            [r for r in replaced if r not in still_used],
+        )
+        for article, old, _ in batch:
+            (updated if old is not None else added).append(article.path)
+        chunks_written += len(chunks)
+        done += len(batch)
+        if progress:
+            progress(done, total)
+
+    removed: list[str] = []
+    if prune:
+        stale = _stale(existing, loaded_keys, set(containers))
+        stale = [r for r in stale if r.path not in updated]
+        store.remove(stale)
+        removed = [r.path for r in stale]
+    return IngestReport(
+        added=tuple(added),
+        updated=tuple(updated),
+        unchanged=tuple(plan.unchanged),
+        removed=tuple(removed),
+        skipped=tuple(plan.skipped),
+        chunks_written=chunks_written,
+    )

@@ -1,0 +1,297 @@
+"""Chunks in Chroma (through llama-index's ``ChromaVectorStore``) plus a manifest of committed articles.
+
+Why a manifest: Chroma has no multi-record transactions, so an ingest cut short can leave chunks of an
+article half-written. An article becomes visible only when its manifest record is written (one upsert);
+chunks whose article is not in the manifest are invisible to search and are removed by the next ingest.
+The manifest lives in a second collection of the same Chroma, so the embedded store and a Chroma server
+behave the same. It also holds each article's full text, which citations are checked against.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from retrieval.config import Settings
+from retrieval.errors import IndexUnavailableError
+from retrieval.types import ArticleMeta, Chunk
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+log = logging.getLogger(__name__)
+
+_GENERATION_ID = "__generation__"
+_PAGE = 5000
+_NO_VECTOR = [0.0]  # manifest records carry no meaning in vector space, but Chroma wants a vector
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """A committed article: where it came from, what it is, and how many chunks it has."""
+
+    path: str
+    meta: ArticleMeta
+    chunk_count: int
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as read back from the store."""
+
+    chunk_id: str
+    text: str
+    meta: ArticleMeta
+    start_char: int
+    end_char: int
+    similarity: float | None = None
+
+
+def _record_id(path: str) -> str:
+    return "a:" + hashlib.sha1(path.encode("utf-8")).hexdigest()
+
+
+def _published_ord(value: date | None) -> int:
+    return value.year * 10000 + value.month * 100 + value.day if value else 0
+
+
+def meta_to_chroma(meta: ArticleMeta) -> dict[str, Any]:
+    """Flat metadata Chroma can store and filter on."""
+    return {
+        "article_id": meta.article_id,
+        "file_name": meta.file_name,
+        "title": meta.title,
+        "url": meta.url or "",
+        "published": meta.published.isoformat() if meta.published else "",
+        "published_ord": _published_ord(meta.published),
+        "source": meta.source or "",
+    }
+
+
+def meta_from_chroma(data: dict[str, Any]) -> ArticleMeta:
+    """Rebuild :class:`ArticleMeta` from stored metadata."""
+    published = data.get("published") or None
+    return ArticleMeta(
+        article_id=str(data["article_id"]),
+        file_name=str(data.get("file_name", "")),
+        title=str(data.get("title", "")),
+        url=str(data["url"]) if data.get("url") else None,
+        published=date.fromisoformat(str(published)) if published else None,
+        source=str(data["source"]) if data.get("source") else None,
+    )
+
+
+def connect(settings: Settings) -> ClientAPI:
+    """Open the Chroma client the settings ask for: a server when a host is set, else embedded."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if settings.chroma_host:
+            return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+        path = settings.data_dir / "chroma"
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception as exc:
+        raise IndexUnavailableError(
+            f"cannot open the index at {settings.store_location}: {type(exc).__name__}. "
+            "Check that the folder is writable or that the Chroma server is running."
+        ) from exc
+
+
+class ChunkStore:
+    """Reads and writes chunks and the article manifest of one collection."""
+
+    def __init__(self, settings: Settings, client: ClientAPI | None = None) -> None:
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        self.location = settings.store_location
+        self.collection_name = settings.collection
+        self._client = client or connect(settings)
+        try:
+            self._chunks: Collection = self._client.get_or_create_collection(
+                settings.collection, metadata={"hnsw:space": "cosine"}, embedding_function=None
+            )
+            self._manifest: Collection = self._client.get_or_create_collection(
+                f"{settings.collection}_manifest", embedding_function=None
+            )
+        except Exception as exc:
+            raise IndexUnavailableError(
+                f"cannot open collection {settings.collection!r} at {self.location}: {type(exc).__name__}"
+            ) from exc
+        self.vectors: ChromaVectorStore = ChromaVectorStore(chroma_collection=self._chunks)
+
+    # --- manifest ------------------------------------------------------------------------------------
+    def generation(self) -> int:
+        """A counter bumped by every commit, so other processes notice a changed index."""
+        got = self._manifest.get(ids=[_GENERATION_ID], include=["metadatas"])
+        metadatas = got.get("metadatas") or []
+        return int(metadatas[0]["generation"]) if metadatas and metadatas[0] else 0
+
+    def _bump_generation(self) -> None:
+        self._manifest.upsert(
+            ids=[_GENERATION_ID],
+            embeddings=[_NO_VECTOR],
+            metadatas=[{"kind": "meta", "generation": self.generation() + 1}],
+        )
+
+    def _manifest_records(self, kind: str) -> Iterator[dict[str, Any]]:
+        offset = 0
+        while True:
+            got = self._manifest.get(where={"kind": kind}, include=["metadatas"], limit=_PAGE, offset=offset)
+            metadatas = got.get("metadatas") or []
+            for metadata in metadatas:
+                yield dict(metadata)
+            if len(metadatas) < _PAGE:
+                return
+            offset += _PAGE
+
+    def articles(self) -> dict[str, ArticleRecord]:
+        """Every committed article, by the path (or key) it was loaded from."""
+        return {
+            str(m["path"]): ArticleRecord(path=str(m["path"]), meta=meta_from_chroma(m), chunk_count=int(m["chunks"]))
+            for m in self._manifest_records("article")
+        }
+
+    def article_text(self, article_id: str) -> str | None:
+        """The full text of a committed article, or None."""
+        got = self._manifest.get(where={"article_id": article_id}, include=["documents"], limit=1)
+        documents = got.get("documents") or []
+        return documents[0] if documents else None
+
+    # --- writing -------------------------------------------------------------------------------------
+    def begin(self, article_ids: Sequence[str]) -> None:
+        """Mark articles as being written, so a crash before commit can be cleaned up."""
+        if article_ids:
+            self._manifest.upsert(
+                ids=[f"p:{a}" for a in article_ids],
+                embeddings=[_NO_VECTOR] * len(article_ids),
+                metadatas=[{"kind": "pending", "article_id": a} for a in article_ids],
+            )
+
+    def write_chunks(self, chunks: Sequence[Chunk], metas: dict[str, ArticleMeta], embeddings: list[list[float]]) -> None:
+        """Store chunks with their embeddings (replacing leftovers of the same ids)."""
+        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
+        self.delete_chunks(sorted({c.article_id for c in chunks}))  # leftovers of an interrupted run
+        nodes = []
+        for chunk, embedding in zip(chunks, embeddings, strict=True):
+            metadata = meta_to_chroma(metas[chunk.article_id])
+            metadata.update(start_char=chunk.start_char, end_char=chunk.end_char, position=chunk.position)
+            nodes.append(
+                TextNode(
+                    id_=chunk.chunk_id,
+                    text=chunk.text,
+                    embedding=embedding,
+                    metadata=metadata,
+                    relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=chunk.article_id)},
+                )
+            )
+        if nodes:
+            self.vectors.add(nodes)
+
+    def commit(self, records: Sequence[tuple[ArticleRecord, str]], replaced: Sequence[str]) -> None:
+        """Make articles visible (one upsert), then drop the chunks of the versions they replace."""
+        if records:
+            metadatas = []
+            for record, _text in records:
+                metadata = meta_to_chroma(record.meta)
+                metadata.update(kind="article", path=record.path, chunks=record.chunk_count)
+                metadatas.append(metadata)
+            self._manifest.upsert(
+                ids=[_record_id(r.path) for r, _ in records],
+                embeddings=[_NO_VECTOR] * len(records),
+                metadatas=metadatas,
+                documents=[text for _, text in records],
+            )
+        self._bump_generation()
+        self.delete_chunks(list(replaced))
+        if records:
+            self._manifest.delete(ids=[f"p:{r.meta.article_id}" for r, _ in records])
+
+    def remove(self, records: Sequence[ArticleRecord]) -> None:
+        """Drop articles: first from the manifest (invisible at once), then their chunks."""
+        if not records:
+            return
+        self._manifest.delete(ids=[_record_id(r.path) for r in records])
+        self._bump_generation()
+        self.delete_chunks([r.meta.article_id for r in records])
+
+    def delete_chunks(self, article_ids: Sequence[str]) -> None:
+        """Delete every chunk of these articles."""
+        for start in range(0, len(article_ids), 500):
+            batch = list(article_ids[start : start + 500])
+            self._chunks.delete(where={"article_id": {"$in": batch}})
+
+    def recover(self) -> int:
+        """Remove chunks left by an ingest that stopped before committing; returns how many articles."""
+        committed = {r.meta.article_id for r in self.articles().values()}
+        pending = [str(m["article_id"]) for m in self._manifest_records("pending")]
+        orphans = [a for a in pending if a not in committed]
+        self.delete_chunks(orphans)
+        if pending:
+            self._manifest.delete(ids=[f"p:{a}" for a in pending])
+        if orphans:
+            log.info("removed chunks of %d article(s) left by an interrupted ingest", len(orphans))
+        return len(orphans)
+
+    # --- reading -------------------------------------------------------------------------------------
+    def count_chunks(self) -> int:
+        """Chunks in the collection (committed or not)."""
+        return int(self._chunks.count())
+
+    def query(self, embedding: list[float], n: int, where: dict[str, Any] | None) -> list[StoredChunk]:
+        """Nearest chunks to ``embedding`` through llama-index's ChromaVectorStore."""
+        from llama_index.core.vector_stores.types import VectorStoreQuery
+
+        kwargs: dict[str, Any] = {"where": where} if where else {}
+        result = self.vectors.query(VectorStoreQuery(query_embedding=embedding, similarity_top_k=n), **kwargs)
+        hits = []
+        for node, similarity in zip(result.nodes or [], result.similarities or [], strict=False):
+            metadata = node.metadata
+            hits.append(
+                StoredChunk(
+                    chunk_id=node.node_id,
+                    text=node.get_content(),
+                    meta=meta_from_chroma(metadata),
+                    start_char=int(metadata["start_char"]),
+                    end_char=int(metadata["end_char"]),
+                    similarity=float(similarity),
+                )
+            )
+        return hits
+
+    def get_chunks(self, chunk_ids: Sequence[str]) -> list[StoredChunk]:
+        """Chunks by id, in the order asked (missing ids left out)."""
+        if not chunk_ids:
+            return []
+        got = self._chunks.get(ids=list(chunk_ids), include=["documents", "metadatas"])
+        by_id = {}
+        for chunk_id, text, metadata in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True):
+            by_id[chunk_id] = StoredChunk(
+                chunk_id=chunk_id,
+                text=text or "",
+                meta=meta_from_chroma(dict(metadata)),
+                start_char=int(metadata["start_char"]),  # type: ignore[arg-type]
+                end_char=int(metadata["end_char"]),  # type: ignore[arg-type]
+            )
+        return [by_id[c] for c in chunk_ids if c in by_id]
+
+    def iter_chunk_rows(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """Every chunk as (id, text, metadata), page by page (for building the lexical index)."""
+        offset = 0
+        while True:
+            got = self._chunks.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
+            ids = got["ids"]
+            for chunk_id, text, metadata in zip(ids, got["documents"] or [], got["metadatas"] or [], strict=True):
+                yield chunk_id, text or "", dict(metadata)
+            if len(ids) < _PAGE:
+                return
+            offset += _PAGE
