@@ -6,7 +6,9 @@
     >>> index.search("Who leads Finland's government?", k=3)
 """
 
+from retrieval.answer import AnswerEngine, build_engine
 from retrieval.config import Settings
+from retrieval.conversation import Conversation
 from retrieval.errors import (
     ConfigError,
     IndexUnavailableError,
@@ -34,6 +36,9 @@ from retrieval.types import (
 
 __all__ = [
     "Answer",
+    "AnswerEngine",
+    "Conversation",
+    "build_engine",
     "Article",
     "ArticleMeta",
     "Chunk",

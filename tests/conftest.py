@@ -58,6 +58,6 @@ def seed_index(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path, embed_
 @pytest.fixture(scope="session")
 def seed_engine(seed_index: Index) -> Any:
     """The extractive answering engine over the seed index."""
-    from retrieval import AnswerEngine  # type: ignore[attr-defined]
+    from retrieval import AnswerEngine
 
     return AnswerEngine(seed_index)

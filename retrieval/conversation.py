@@ -1,0 +1,99 @@
+"""Conversation state: the last few turns, and how a follow-up question is read in their light.
+
+Without a language model a follow-up ("and what did she say about nuclear weapons?", "when?") is resolved by
+carrying over the topic of the previous turn: its (resolved) question and the names in its answer. The
+resolved text is used for retrieval; the user's own words still decide the answer type.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from retrieval.qtypes import proper_names
+from retrieval.types import Answer
+
+MAX_TURNS = 5
+_PRONOUNS = re.compile(
+    r"\b(he|she|they|him|her|them|his|hers|their|theirs|it|its|that|this|those|these|there|then|the same|"
+    r"the two|both|either|the country|the alliance|the decision|the report|the party|the president)\b",
+    re.IGNORECASE,
+)
+_FOLLOW_UP_OPENERS = re.compile(
+    r"^\s*(and|but|also|so|what about|how about|what else|why|when|where|who said|and who|and why|"
+    r"anything else|more|tell me more|really|which one)\b",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[A-Za-zÀ-ÿ0-9’']+")
+_STOP = frozenset(
+    "a an the and or but of to in on at for with by from about as is are was were be been being do does did what "
+    "which who whom whose when where why how that this these those it its he she they his her their them i you we "
+    "me my your our us say said tell more else also so any some there then than into will would could should can "
+    "has have had not no yes".split()
+)
+
+
+def content_words(text: str) -> list[str]:
+    """The words of ``text`` that carry meaning (no stop words), in order."""
+    return [w for w in _WORD.findall(text) if w.lower() not in _STOP and len(w) > 1]
+
+
+def is_follow_up(question: str) -> bool:
+    """True when a question leans on the previous turn (pronouns, "and …?", or too few words of its own)."""
+    words = content_words(question)
+    return bool(_FOLLOW_UP_OPENERS.search(question) or _PRONOUNS.search(question) or len(words) <= 2)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One question and answer, as much as follow-ups need."""
+
+    question: str
+    resolved: str
+    answer: str
+    names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """The last few turns of one chat; immutable, small, JSON-serialisable."""
+
+    turns: tuple[Turn, ...] = field(default=())
+
+    def add(self, answer: Answer) -> Conversation:
+        """A new conversation with ``answer``'s turn appended (only the last few are kept)."""
+        names = tuple(sorted(proper_names(answer.text)))[:8] if not answer.abstained else ()
+        turn = Turn(answer.question, answer.resolved_question or answer.question, answer.text[:500], names)
+        return Conversation(turns=(*self.turns, turn)[-MAX_TURNS:])
+
+    def resolve(self, question: str) -> str:
+        """The question as retrieval should see it: unchanged, or with the previous turn's topic carried over."""
+        if not self.turns or not is_follow_up(question):
+            return question
+        last = self.turns[-1]
+        own = {w.lower() for w in content_words(question)}
+        carried = [w for w in content_words(last.resolved) if w.lower() not in own]
+        names = [n for n in last.names if n.lower() not in question.lower()][:3]
+        context = " ".join(dict.fromkeys([*carried, *names]))
+        return f"{question.strip()} ({context})" if context else question
+
+    def history(self) -> list[tuple[str, str]]:
+        """(question, answer) pairs, oldest first (for condensing with a language model)."""
+        return [(t.question, t.answer) for t in self.turns]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for storage (e.g. Telegram persistence)."""
+        return {"turns": [asdict(t) for t in self.turns]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Conversation:
+        """Rebuild from :meth:`to_dict` output; anything malformed gives an empty conversation."""
+        try:
+            turns = tuple(
+                Turn(str(t["question"]), str(t["resolved"]), str(t["answer"]), tuple(t.get("names", ())))
+                for t in (data or {}).get("turns", [])
+            )
+        except (KeyError, TypeError, AttributeError):
+            return cls()
+        return cls(turns=turns[-MAX_TURNS:])

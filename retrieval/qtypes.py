@@ -1,0 +1,73 @@
+"""What kind of answer a question expects, and whether a sentence contains one."""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+
+class AnswerType(str, Enum):
+    """The shape of answer a question asks for."""
+
+    PERSON = "who"
+    DATE = "when"
+    NUMBER = "how_many"
+    PLACE = "where"
+    REASON = "why"
+    LIST = "list"
+    OTHER = "what"
+
+
+_RULES: list[tuple[AnswerType, re.Pattern[str]]] = [
+    (AnswerType.NUMBER, re.compile(r"\b(how (many|much|large|big|long)|what (percentage|percent|share|proportion|number|fraction)|number of|how high)\b")),
+    (AnswerType.DATE, re.compile(r"\b(when|what (year|date|day|month)|which (year|date|day|month)|since when|how long ago)\b")),
+    (AnswerType.PERSON, re.compile(r"\b(who|whom|whose|which (person|leader|minister|president|official|analyst|politician|reporter|journalist|diplomat))\b")),
+    (AnswerType.PLACE, re.compile(r"\b(where|which (city|country|countries|place|region|sea)|what (city|country|place|region))\b")),
+    (AnswerType.REASON, re.compile(r"\b(why|for what reason|what (caused|prompted|led))\b")),
+    (AnswerType.LIST, re.compile(r"\b(which (countries|nations|members|states)|list|name (the|all)|what are the)\b")),
+]
+
+_NUMBER = re.compile(
+    r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundred|thousand|million|billion|dozens?|half)\b",
+    re.IGNORECASE,
+)
+_DATE = re.compile(
+    r"\b(january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow|"
+    r"(19|20)\d\d|week|month|year|days?|ago|decades?)\b",
+    re.IGNORECASE,
+)
+_PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zà-ÿ’'-]+(?:\s+[A-Z][a-zà-ÿ’'-]+)*")
+_REASON = re.compile(r"\b(because|due to|since|as a result|in response|after|so that|in order to|reason|amid|to protect|would)\b", re.IGNORECASE)
+
+
+def answer_type(question: str) -> AnswerType:
+    """The answer type a question asks for (``OTHER`` when it is not clear)."""
+    text = question.lower()
+    for kind, pattern in _RULES:
+        if pattern.search(text):
+            return kind
+    return AnswerType.OTHER
+
+
+def proper_names(text: str) -> set[str]:
+    """Capitalised word runs that are not merely the first word of a sentence."""
+    return {m.group() for m in _PROPER.finditer(text)}
+
+
+def has_answer(kind: AnswerType, sentence: str, question: str) -> bool:
+    """True when ``sentence`` contains something of the kind the question asks for, beyond its own words."""
+    if kind is AnswerType.NUMBER:
+        asked = {m.group().lower() for m in _NUMBER.finditer(question)}
+        return any(m.group().lower() not in asked for m in _NUMBER.finditer(sentence))
+    if kind is AnswerType.DATE:
+        return bool(_DATE.search(sentence))
+    if kind in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.LIST):
+        asked = {word.lower() for name in proper_names(question) for word in name.split()}
+        return any(
+            any(word.lower() not in asked for word in name.split()) for name in proper_names(sentence)
+        )
+    if kind is AnswerType.REASON:
+        return bool(_REASON.search(sentence))
+    return True
