@@ -1,0 +1,108 @@
+"""``newsbot ask`` and ``newsbot chat``: cited answers in the terminal."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+
+from retrieval.cli import console, err, fail, open_configured_index
+from retrieval.config import Settings
+from retrieval.errors import NewsbotError
+
+if TYPE_CHECKING:
+    from retrieval.answer import AnswerEngine
+    from retrieval.types import Answer
+
+CHAT_HELP = "Ask about the news articles. Follow-up questions work. /reset starts over, /quit or Ctrl-D leaves."
+
+
+def render_answer(answer: Answer) -> None:
+    """The answer, then a table of its sources with the quoted words."""
+    style = "yellow" if answer.abstained else "green"
+    console.print(Panel(escape(answer.text), border_style=style, title="answer", title_align="left"))
+    if not answer.citations:
+        return
+    table = Table("#", "source", "quote", show_lines=True, title="sources", title_justify="left")
+    for c in answer.citations:
+        where = f"{escape(c.title)}\n[dim]{escape(c.file_name)} · chars {c.start_char}–{c.end_char}[/]"
+        if c.url:
+            where += f"\n[link={c.url}]{escape(c.url)}[/link]"
+        table.add_row(str(c.n), where, f"“{escape(c.quote)}”")
+    console.print(table)
+
+
+def build_configured_engine() -> AnswerEngine:
+    """The engine over the configured index (generative when NEWSBOT_LLM_* is set)."""
+    from retrieval.answer import build_engine
+
+    settings = Settings()
+    return build_engine(settings, open_configured_index(settings))
+
+
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question about the articles.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
+) -> None:
+    """Answer one question with cited sources."""
+    from retrieval.types import to_dict
+
+    started = time.perf_counter()
+    engine = build_configured_engine()
+    try:
+        answer = engine.ask(question)
+    except NewsbotError as exc:
+        raise fail(str(exc)) from exc
+    if as_json:
+        data = to_dict(answer)
+        data["timings_ms"] = dict(answer.timings_ms) | {"process_to_answer": round((time.perf_counter() - started) * 1000, 1)}
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        render_answer(answer)
+
+
+def chat() -> None:
+    """Talk with the articles in the terminal; follow-up questions keep their context."""
+    from retrieval.conversation import Conversation
+
+    engine = build_configured_engine()
+    stats = engine.index.stats()
+    console.print(f"[bold]newsbot[/] · {stats.articles} articles indexed. {CHAT_HELP}")
+    conversation = Conversation()
+    while True:
+        try:
+            question = console.input("[bold cyan]you ›[/] ")
+        except (EOFError, KeyboardInterrupt):
+            console.print("\nbye")
+            return
+        command = question.strip().lower()
+        if command in ("/quit", "/exit", "quit", "exit"):
+            console.print("bye")
+            return
+        if command == "/reset":
+            conversation = Conversation()
+            console.print("[dim]Conversation cleared.[/]")
+            continue
+        if not command:
+            continue
+        try:
+            answer = engine.ask(question, conversation)
+        except NewsbotError as exc:
+            err.print(f"[red]{escape(str(exc))}[/]")
+            continue
+        except KeyboardInterrupt:
+            console.print("\n[dim](cancelled)[/]")
+            continue
+        conversation = conversation.add(answer)
+        render_answer(answer)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``ask`` and ``chat`` to the ``newsbot`` command."""
+    app.command()(ask)
+    app.command()(chat)
