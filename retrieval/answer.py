@@ -21,7 +21,7 @@ from retrieval.citations import verified
 from retrieval.config import Settings
 from retrieval.conversation import Conversation
 from retrieval.errors import LLMError, QueryError
-from retrieval.extractive import Draft, ExtractiveComposer
+from retrieval.extractive import Draft, ExtractiveComposer, merge
 from retrieval.index import Index
 from retrieval.passages import SentencePool
 from retrieval.types import Answer, Hit
@@ -29,6 +29,20 @@ from retrieval.types import Answer, Hit
 log = logging.getLogger(__name__)
 SEARCH_K = 8
 _HAS_WORDS = re.compile(r"[^\W_]", re.UNICODE)
+# "X, and who/what … Y?" or "X? What … Y?": a compound question, answered part by part.
+_COMPOUND = re.compile(
+    r"(?:,\s*and\s+|\s+and\s+(?=(?:who|what|when|where|which|how|why|in which|on what)\b)|\?\s+)"
+    r"(?=(?:who|what|when|where|which|how|why|in|on|and)\b)",
+    re.IGNORECASE,
+)
+MAX_PARTS = 3
+
+
+def split_compound(question: str) -> list[str]:
+    """The parts of a compound question ("Who is A, and what did B say?"), or the question alone."""
+    parts = [p.strip(" ,?") for p in _COMPOUND.split(question)]
+    parts = [f"{p}?" for p in parts if len(p.split()) >= 3]
+    return parts[:MAX_PARTS] if len(parts) > 1 else [question]
 
 
 class Composer(Protocol):
@@ -88,6 +102,10 @@ class AnswerEngine:
             empty = self.index.stats().articles == 0
             return self._canned(original, prompts.NOTHING_INDEXED if empty else prompts.ABSTAIN, started)
 
+        parts = split_compound(text) if self.composer is self.extractive else [text]
+        if len(parts) > 1:
+            return self._ask_parts(original, parts, conversation, started)
+
         stage = time.perf_counter()
         mode = self.composer.mode
         draft = self._compose(self.composer, text, resolved, hits)
@@ -107,6 +125,29 @@ class AnswerEngine:
             mode=mode,
             timings_ms=tuple(timings),
             resolved_question=resolved if resolved != text else None,
+        )
+
+    def _ask_parts(self, original: str, parts: list[str], conversation: Conversation | None, started: float) -> Answer:
+        """Answer each part of a compound question and join the answers."""
+        drafts = []
+        context = conversation or Conversation()
+        for part in parts:
+            resolved = context.resolve(part)  # "… and who co-wrote it with him?" leans on the first part
+            hits = self.index.search(resolved, k=SEARCH_K)
+            draft = self.extractive.compose(part, resolved, hits, max_claims=1)
+            drafts.append(draft)
+            context = context.add(Answer(question=part, text=draft.text, abstained=draft.abstained, resolved_question=resolved))
+        merged = merge(drafts)
+        checked = verified(merged.text, merged.citations, self.index.article_text)
+        if checked is None:  # pragma: no cover - extractive quotes are cut from the articles themselves
+            return self._canned(original, prompts.ABSTAIN, started)
+        return Answer(
+            question=original,
+            text=checked[0],
+            citations=checked[1],
+            abstained=merged.abstained,
+            mode=self.extractive.mode,
+            timings_ms=(("total", _ms(started)),),
         )
 
     def _compose(self, composer: Composer, question: str, resolved: str, hits: Sequence[Hit]) -> Draft | None:

@@ -1,13 +1,15 @@
 """The default composer: pick the sentences that answer the question and cite them. No language model.
 
-Each candidate sentence (from the retrieved chunks) is scored by its embedding similarity to the question,
+Each candidate sentence (from the retrieved chunks) is ranked by its embedding similarity to the question,
 its overlap with the question's words (names and numbers weigh more), whether it holds the kind of answer
-asked for (a person for "who", a date for "when", a number for "how many"), and the rank of its chunk. The
-engine abstains when the best score is below a calibrated threshold or no candidate holds the asked-for kind.
+asked for (a person for "who", a date for "when", a number for "how many"), and the rank of its chunk.
+Whether to answer at all is a separate, calibrated decision (:mod:`retrieval.confidence`): it also asks
+whether the question's rare words are found around the chosen sentence, and whether the corpus knows them.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -15,25 +17,31 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from retrieval import prompts
+from retrieval.confidence import Evidence, answerable
 from retrieval.conversation import content_words
 from retrieval.lexical import tokenize
 from retrieval.passages import Sentence, SentencePool
 from retrieval.qtypes import AnswerType, answer_type, has_answer
 from retrieval.types import Citation, Hit
 
-# Weights of the final score; calibrated on the eval set (see eval/README or the issue notes).
+# Weights of the ranking score; calibrated on half of the eval set, checked on the other half.
 W_DENSE, W_LEXICAL, W_TYPE, W_RANK = 0.5, 0.3, 0.15, 0.05
 EMBEDDED_CANDIDATES = 12  # only the best candidates by cheap features are embedded
-SECOND_CLAIM_RATIO = 0.9  # a second sentence must score this close to the best
-SUPPORT_SIMILARITY = 0.78  # another article's sentence this similar backs the same claim
+SECOND_CLAIM_RATIO = 0.93  # a second sentence must score this close to the best
+SUPPORT_SIMILARITY = 0.78
+WORD_MATCH_SIMILARITY = 0.55  # a question word this close in meaning to a word near the answer counts as found  # another article's sentence this similar backs the same claim
 MAX_ANSWER_CHARS = 400
 MAX_CLAIM_CHARS = 300
 _NUMBER = re.compile(r"\d[\d,.]*")
+_REASON_LEAD = re.compile(r"^[\"“‘']?(that’s|that's|this is|that is|it is|because|thanks to|the reason)\b", re.IGNORECASE)
+# Words that say what kind of answer is wanted, not what it is about.
+_CUE_WORDS = frozenset("who whom whose what which when where why how many much percentage percent share number "
+                       "proportion year date day name kind".split())
 
 
 @dataclass(frozen=True)
 class Scored:
-    """A candidate sentence with its features and final score."""
+    """A candidate sentence with its features and ranking score."""
 
     sentence: Sentence
     lexical: float
@@ -49,7 +57,23 @@ class Draft:
     text: str
     citations: tuple[Citation, ...]
     abstained: bool
-    best_score: float
+    confidence: float = 0.0
+
+
+def merge(drafts: Sequence[Draft]) -> Draft:
+    """One answer from the answers to the parts of a compound question, citations renumbered in order."""
+    answered = [d for d in drafts if not d.abstained]
+    if not answered:
+        return drafts[0]
+    parts: list[str] = []
+    citations: list[Citation] = []
+    for draft in answered:
+        offset = len(citations)
+        parts.append(re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", draft.text))
+        citations.extend(replace(c, n=c.n + offset) for c in draft.citations)
+    if len(answered) < len(drafts):
+        parts.append(prompts.PARTLY_ANSWERED)
+    return Draft(" ".join(parts), tuple(citations), False, min(d.confidence for d in answered))
 
 
 def _weights(question: str, context: str) -> dict[str, float]:
@@ -100,7 +124,7 @@ class ExtractiveComposer:
         self.abstain_threshold = abstain_threshold
 
     def score(self, question: str, resolved: str, hits: Sequence[Hit]) -> list[Scored]:
-        """Every candidate sentence of ``hits``, best first."""
+        """The best candidate sentences of ``hits``, best first."""
         sentences = self.pool.sentences(hits)
         if not sentences:
             return []
@@ -126,57 +150,106 @@ class ExtractiveComposer:
         ]
         return sorted(scored, key=lambda c: -c.score)
 
-    def compose(self, question: str, resolved: str, hits: Sequence[Hit]) -> Draft:
+    def evidence(self, question: str, best: Scored) -> Evidence:
+        """What the answer-or-abstain decision looks at, for the chosen sentence."""
+        own = [t for w in content_words(question) if w.lower() not in _CUE_WORDS for t in tokenize([w])[0]]
+        own = list(dict.fromkeys(own))
+        window = [best.sentence]
+        for offset in (-1, 1):
+            neighbour = self.pool.neighbour(best.sentence, offset)
+            if neighbour is not None:
+                window.append(neighbour)
+        window_tokens = {t for tokens in tokenize([s.text for s in window]) for t in tokens}
+        frequency, chunks = self.pool.index.term_statistics(own)
+        idf = {t: math.log(1 + (chunks + 1) / (frequency[t] + 0.5)) for t in own}
+        known = [t for t in own if frequency[t] > 0]
+        total_idf = sum(idf[t] for t in known) or 1.0
+        missing_words = [
+            w.lower() for w in content_words(question)
+            if w.lower() not in _CUE_WORDS and not set(tokenize([w])[0]) <= window_tokens
+        ]
+        unmatched = 0.0
+        if missing_words and own:
+            window_words = list(dict.fromkeys(w.lower() for s in window for w in content_words(s.text)))
+            vectors = self.pool.embed_words(missing_words + window_words)
+            window_matrix = np.stack([vectors[w] for w in window_words]) if window_words else None
+            for word in missing_words:
+                nearest = float((window_matrix @ vectors[word]).max()) if window_matrix is not None else 0.0
+                if nearest < WORD_MATCH_SIMILARITY:
+                    unmatched += 1
+            unmatched /= len(own)
+        return Evidence(
+            dense=best.dense,
+            unmatched=unmatched,
+            lexical=best.lexical,
+            typed=best.typed,
+            needs_type=answer_type(question) not in (AnswerType.OTHER, AnswerType.REASON),
+            unknown=(len(own) - len(known)) / len(own) if own else 0.0,
+            missing=sum(idf[t] for t in known if t not in window_tokens) / total_idf if known else 0.0,
+        )
+
+    def _extended(self, scored: Scored, kind: AnswerType) -> Sentence:
+        """The sentence, run on into the next one when the answer is there ("… said:" / "That's thanks to …")."""
+        sentence = scored.sentence
+        following = self.pool.neighbour(sentence, 1)
+        if following is None:
+            return sentence
+        lead_in = sentence.text.rstrip().endswith(":")
+        reason = kind is AnswerType.REASON and bool(_REASON_LEAD.search(following.text))
+        if lead_in or reason:
+            return self.pool.joined(sentence, following)
+        return sentence
+
+    def compose(self, question: str, resolved: str, hits: Sequence[Hit], max_claims: int = 2) -> Draft:
         """The cited answer, or an abstention pointing at the closest passage."""
         ranked = self.score(question, resolved, hits)
         kind = answer_type(question)
         if not ranked:
             return Draft(prompts.ABSTAIN, (), True, 0.0)
         best = ranked[0]
-        needs_type = kind not in (AnswerType.OTHER, AnswerType.REASON)
-        if best.score < self.abstain_threshold or (needs_type and not best.typed):
-            closest = prompts.CLOSEST.format(quote=_clip(best.sentence.text, 200))
-            return Draft(f"{prompts.ABSTAIN} {closest}", (_citation(1, best.sentence),), True, best.score)
+        evidence = self.evidence(question, best)
+        confidence = answerable(evidence)
+        if confidence < self.abstain_threshold:
+            closest = prompts.CLOSEST.format(quote=_clip(best.sentence.text, 200).strip("“”\"'"))
+            return Draft(f"{prompts.ABSTAIN} {closest}", (_citation(1, best.sentence),), True, confidence)
 
         vectors = self.pool.embed([c.sentence for c in ranked])
-        claims: list[list[Scored]] = [[best]]
-        # Other articles saying the same thing back the same claim.
+        claims: list[list[Sentence]] = [[self._extended(best, kind)]]
+        used = {0}
+        # Another article saying the same thing backs the same claim.
         for i, other in enumerate(ranked[1:], start=1):
-            if other.sentence.article.article_id != best.sentence.article.article_id and float(
-                vectors[i] @ vectors[0]
-            ) >= SUPPORT_SIMILARITY:
-                claims[0].append(other)
+            same_article = other.sentence.article.article_id == best.sentence.article.article_id
+            if not same_article and float(vectors[i] @ vectors[0]) >= SUPPORT_SIMILARITY:
+                claims[0].append(other.sentence)
+                used.add(i)
                 break
-        used = {id(c) for claim in claims for c in claim}
+        needs_type = evidence.needs_type
         ratio = SECOND_CLAIM_RATIO - (0.05 if kind is AnswerType.LIST else 0.0)
-        for i, other in enumerate(ranked[1:], start=1):
-            if id(other) in used or other.score < ratio * best.score or (needs_type and not other.typed):
+        for i, other in enumerate(ranked[1:] if max_claims > 1 else [], start=1):
+            if i in used or other.score < ratio * best.score or (needs_type and not other.typed):
                 continue
-            if float(vectors[i] @ vectors[0]) >= 0.9:
-                continue  # a near-duplicate adds nothing
-            claims.append([other])
+            if float(vectors[i] @ vectors[0]) >= 0.9 or other.lexical < 0.75 * best.lexical:
+                continue  # a near-duplicate, or one that answers less of the question
+            claims.append([self._extended(other, kind)])
             break
 
         differ = (
             kind is AnswerType.NUMBER
             and len(claims) > 1
-            and claims[1][0].sentence.article.article_id != best.sentence.article.article_id
-            and set(_NUMBER.findall(claims[1][0].sentence.text)) != set(_NUMBER.findall(best.sentence.text))
-            and claims[1][0].lexical >= 0.5
+            and claims[1][0].article.article_id != best.sentence.article.article_id
+            and set(_NUMBER.findall(claims[1][0].text)) != set(_NUMBER.findall(best.sentence.text))
         )
         citations: list[Citation] = []
         parts: list[str] = []
         for claim in claims:
-            markers = ""
-            for scored in claim:
-                citations.append(_citation(len(citations) + 1, scored.sentence))
-                markers += f"[{len(citations)}]"
-            part = f"{_clip(claim[0].sentence.text)} {markers}"
+            first = len(citations) + 1
+            markers = "".join(f"[{first + i}]" for i in range(len(claim)))
+            part = f"{_clip(claim[0].text)} {markers}"
             if parts and len(" ".join(parts)) + len(part) > MAX_ANSWER_CHARS:
-                citations = citations[: len(citations) - len(claim)]
                 break
+            citations.extend(_citation(first + i, sentence) for i, sentence in enumerate(claim))
             parts.append(part)
         text = " ".join(parts)
         if differ and len(parts) > 1:
             text = f"{prompts.SOURCES_DIFFER} {text}"
-        return Draft(text, tuple(citations), False, best.score)
+        return Draft(text, tuple(citations), False, confidence)

@@ -26,6 +26,9 @@ class Sentence:
     end_char: int
     text: str
     hit_rank: int
+    position: int  # index of the sentence in its article
+
+
 
 
 class SentencePool:
@@ -36,6 +39,7 @@ class SentencePool:
         self._lock = threading.Lock()
         self._spans: OrderedDict[str, tuple[str, list[tuple[int, int]]]] = OrderedDict()
         self._vectors: OrderedDict[tuple[str, int, int], np.ndarray] = OrderedDict()
+        self._words: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
 
     def article(self, article_id: str) -> tuple[str, list[tuple[int, int]]]:
         """An article's text and sentence spans (cached)."""
@@ -57,27 +61,69 @@ class SentencePool:
         found = []
         for rank, hit in enumerate(hits, start=1):
             text, spans = self.article(hit.article.article_id)
-            for start, end in spans:
-                if start < hit.start_char or end > hit.end_char:
+            for position, (start, end) in enumerate(spans):
+                # Sentences overlapping the chunk: chunk and sentence boundaries agree except where a
+                # sentence was joined across a line break after the chunk was written.
+                if end <= hit.start_char or start >= hit.end_char:
                     continue
                 key = (hit.article.article_id, start)
                 if key not in seen:
                     seen.add(key)
-                    found.append(Sentence(hit.article, start, end, text[start:end], rank))
+                    found.append(Sentence(hit.article, start, end, text[start:end], rank, position))
+        return found
+
+    def neighbour(self, sentence: Sentence, offset: int) -> Sentence | None:
+        """The sentence ``offset`` places away in the same article, if any."""
+        text, spans = self.article(sentence.article.article_id)
+        position = sentence.position + offset
+        if not 0 <= position < len(spans):
+            return None
+        start, end = spans[position]
+        return Sentence(sentence.article, start, end, text[start:end], sentence.hit_rank, position)
+
+    def joined(self, first: Sentence, last: Sentence) -> Sentence:
+        """One quote running from ``first`` to ``last`` (same article, verbatim, whatever lies between)."""
+        text, _ = self.article(first.article.article_id)
+        return Sentence(first.article, first.start_char, last.end_char, text[first.start_char : last.end_char], first.hit_rank, first.position)
+
+    def embed_words(self, words: Sequence[str]) -> dict[str, np.ndarray]:
+        """Unit-length embeddings of single words (cached): how near in meaning two words are."""
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            for word in words:
+                if ("w", word) in self._words:
+                    found[word] = self._words[("w", word)]
+        todo = [w for w in dict.fromkeys(words) if w not in found]
+        if todo:
+            for word, vector in zip(todo, self.index.embed_texts(todo), strict=True):
+                array = np.asarray(vector, dtype=np.float32)
+                found[word] = array / (np.linalg.norm(array) or 1.0)
+            with self._lock:
+                for word in todo:
+                    self._words[("w", word)] = found[word]
+                while len(self._words) > _EMBEDDINGS_CACHED:
+                    self._words.popitem(last=False)
         return found
 
     def embed(self, sentences: Sequence[Sentence]) -> np.ndarray:
         """Unit-length embeddings of ``sentences`` (rows), computing only those not cached."""
         keys = [(s.article.article_id, s.start_char, s.end_char) for s in sentences]
+        found: dict[tuple[str, int, int], np.ndarray] = {}
         with self._lock:
-            todo = [i for i, key in enumerate(keys) if key not in self._vectors]
+            for key in keys:
+                if key in self._vectors:
+                    found[key] = self._vectors[key]
+        todo = [i for i, key in enumerate(keys) if key not in found]
         if todo:
             vectors = self.index.embed_texts([sentences[i].text for i in todo])
+            for i, vector in zip(todo, vectors, strict=True):
+                array = np.asarray(vector, dtype=np.float32)
+                found[keys[i]] = array / (np.linalg.norm(array) or 1.0)
             with self._lock:
-                for i, vector in zip(todo, vectors, strict=True):
-                    array = np.asarray(vector, dtype=np.float32)
-                    self._vectors[keys[i]] = array / (np.linalg.norm(array) or 1.0)
+                for i in todo:
+                    self._vectors[keys[i]] = found[keys[i]]
                 while len(self._vectors) > _EMBEDDINGS_CACHED:
                     self._vectors.popitem(last=False)
-        with self._lock:
-            return np.stack([self._vectors[key] for key in keys]) if keys else np.zeros((0, 384), np.float32)
+        if not keys:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([found[key] for key in keys])

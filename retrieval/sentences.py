@@ -17,6 +17,8 @@ _ABBREVIATIONS = frozenset(
     "jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k e.g i.e a.m p.m".split()
 )
 _LINE = re.compile(r"[^\n]+")
+_ENDS_SENTENCE = re.compile(r"[.!?…:;\"'”’)\]]\s*$")
+_CONTINUATION_MIN_CHARS = 60  # a shorter unpunctuated line is a heading ("Following suit"), not a broken sentence
 
 
 def _is_abbreviation(text: str, dot_index: int) -> bool:
@@ -36,18 +38,36 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
     return (start, end) if end > start else None
 
 
+def _lines(text: str) -> Iterator[tuple[int, int]]:
+    """Paragraph lines, with a line that breaks off mid-sentence joined to the next one."""
+    pending: tuple[int, int] | None = None
+    for number, line in enumerate(_LINE.finditer(text)):
+        start = pending[0] if pending else line.start()
+        end = line.end()
+        segment = text[start:end]
+        last_piece = segment.rsplit(".", 1)[-1]
+        broken = not _ENDS_SENTENCE.search(segment) and len(last_piece.strip()) >= _CONTINUATION_MIN_CHARS
+        if broken and number > 0:  # the first line is a headline, never a broken sentence
+            pending = (start, end)
+            continue
+        pending = None
+        yield start, end
+    if pending:
+        yield pending
+
+
 def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
     """Yield ``(start, end)`` of each sentence in ``text``, in order, whitespace trimmed."""
-    for line in _LINE.finditer(text):
-        cursor = line.start()
-        segment = line.group()
+    for line_start, line_end in _lines(text):
+        cursor = line_start
+        segment = text[line_start:line_end]
         for match in _BOUNDARY.finditer(segment):
             if match.group()[0] == "." and _is_abbreviation(segment, match.start()):
                 continue
-            span = _trimmed(text, cursor, line.start() + match.end())
+            span = _trimmed(text, cursor, line_start + match.end())
             if span:
                 yield span
-            cursor = line.start() + match.end()
-        span = _trimmed(text, cursor, line.end())
+            cursor = line_start + match.end()
+        span = _trimmed(text, cursor, line_end)
         if span:
             yield span
