@@ -16,7 +16,8 @@ START = (
     "👋 I'm <b>newsbot</b>. I have read {articles} news articles and answer questions about them, "
     "quoting the passages each claim comes from as numbered citations [1].\n\n"
     "Just send me a question. Examples:\n{examples}\n\n"
-    "Ask a follow-up and I'll remember what we were talking about; /reset starts afresh. /help lists the rest."
+    "Ask a follow-up and I'll remember what we were talking about; /reset starts afresh. "
+    "/help lists the rest."
 )
 GENERIC_EXAMPLES = ("What happened?", "Who said what about it?", "When was it announced?")
 HELP = (
@@ -38,7 +39,9 @@ EMPTY_QUESTION = "Please send me a question in words."
 QUESTION_CUT = "<i>(Your message was long: I read its first {chars} characters.)</i>"
 SLOW_DOWN = "You're asking faster than I can read 🙂 Please wait {seconds} s and ask again."
 NOT_ALLOWED = "Sorry, this bot is private and not available in this chat."
-ADMINS_ONLY = "Sorry, only the bot's admins can add articles. You can ask me questions about the ones I know, though."
+ADMINS_ONLY = (
+    "Sorry, only the bot's admins can add articles. You can ask me questions about the ones I know, though."
+)
 INGEST_USAGE = (
     "Paste the article after the command (first line = title), reply /ingest to a message with the text, "
     "or send me a .txt, .md or .html file."
@@ -58,7 +61,10 @@ ANSWER_FAILED = "Sorry, something went wrong while answering. Please try again i
 _ERRORS: tuple[tuple[type[NewsbotError], str], ...] = (
     (LLMTimeoutError, "The language model took too long to answer. Please try again in a moment."),
     (LLMError, "The language model is not available right now. Please try again later."),
-    (IndexUnavailableError, "My article store is not reachable right now. Please try again in a few minutes."),
+    (
+        IndexUnavailableError,
+        "My article store is not reachable right now. Please try again in a few minutes.",
+    ),
     (QueryError, "I couldn't work with that question. Could you rephrase it?"),
     (IngestError, "I couldn't read that article. Is it plain text, Markdown or HTML?"),
     (ConfigError, "I'm not set up correctly right now; please let the bot's admins know."),

@@ -125,7 +125,8 @@ const patches = [
   (app, server) => handle(app, '/bot:token/sendMessage', (req, res) => {
     if (rejectText(res, req.body)) return;
     const message = server.addBotMessage(req.body, req.params.token);
-    ok(res, { ...message, date: seconds(), from: BOT, chat: chatOf(req.body.chat_id) });
+    ok(res, { message_id: message.message_id, date: seconds(), from: BOT, chat: chatOf(req.body.chat_id),
+      text: message.text, reply_markup: parseJson(message.reply_markup) });
   }),
   (app, server) => handle(app, '/bot:token/editMessageText', (req, res) => {
     if (rejectText(res, req.body)) return;
