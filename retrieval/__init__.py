@@ -1,9 +1,9 @@
 """newsbot's retrieval library: load news articles, index them in Chroma, search them, answer with citations.
 
-    >>> from retrieval import Settings, open_index
-    >>> index = open_index(Settings(data_dir="newsbot-data"))
-    >>> index.add(["seeds"])
-    >>> index.search("Who leads Finland's government?", k=3)
+>>> from retrieval import Settings, open_index
+>>> index = open_index(Settings(data_dir="newsbot-data"))
+>>> index.add(["seeds"])
+>>> index.search("Who leads Finland's government?", k=3)
 """
 
 from retrieval.answer import AnswerEngine, build_engine
@@ -37,13 +37,12 @@ from retrieval.types import (
 __all__ = [
     "Answer",
     "AnswerEngine",
-    "Conversation",
-    "build_engine",
     "Article",
     "ArticleMeta",
     "Chunk",
     "Citation",
     "ConfigError",
+    "Conversation",
     "Hit",
     "Index",
     "IndexStats",
@@ -57,6 +56,7 @@ __all__ = [
     "SearchFilters",
     "Settings",
     "SkippedFile",
+    "build_engine",
     "open_index",
     "to_dict",
     "to_json",

@@ -58,14 +58,22 @@ class Composer(Protocol):
 class AnswerEngine:
     """Answers questions from an :class:`Index`, extractively unless given another composer."""
 
-    def __init__(self, index: Index, settings: Settings | None = None, composer: Composer | None = None) -> None:
+    def __init__(
+        self, index: Index, settings: Settings | None = None, composer: Composer | None = None
+    ) -> None:
         self.index = index
         self.settings = settings or index.settings
         self.extractive = ExtractiveComposer(SentencePool(index), self.settings.abstain_threshold)
         self.composer: Composer = composer or self.extractive
 
     def _canned(self, question: str, text: str, started: float) -> Answer:
-        return Answer(question=question, text=text, abstained=True, mode=self.composer.mode, timings_ms=(("total", _ms(started)),))
+        return Answer(
+            question=question,
+            text=text,
+            abstained=True,
+            mode=self.composer.mode,
+            timings_ms=(("total", _ms(started)),),
+        )
 
     def resolve(self, question: str, conversation: Conversation | None) -> str:
         """The follow-up read in context (the composer may do better, e.g. with a language model)."""
@@ -76,7 +84,10 @@ class AnswerEngine:
             try:
                 return str(condense(question, conversation))
             except LLMError as exc:
-                log.warning("condensing the follow-up failed (%s); using the extractive resolution", type(exc).__name__)
+                log.warning(
+                    "condensing the follow-up failed (%s); using the extractive resolution",
+                    type(exc).__name__,
+                )
         return conversation.resolve(question)
 
     def ask(self, question: str, conversation: Conversation | None = None) -> Answer:
@@ -127,7 +138,9 @@ class AnswerEngine:
             resolved_question=resolved if resolved != text else None,
         )
 
-    def _ask_parts(self, original: str, parts: list[str], conversation: Conversation | None, started: float) -> Answer:
+    def _ask_parts(
+        self, original: str, parts: list[str], conversation: Conversation | None, started: float
+    ) -> Answer:
         """Answer each part of a compound question and join the answers."""
         drafts = []
         context = conversation or Conversation()
@@ -136,7 +149,9 @@ class AnswerEngine:
             hits = self.index.search(resolved, k=SEARCH_K)
             draft = self.extractive.compose(part, resolved, hits, max_claims=1)
             drafts.append(draft)
-            context = context.add(Answer(question=part, text=draft.text, abstained=draft.abstained, resolved_question=resolved))
+            context = context.add(
+                Answer(question=part, text=draft.text, abstained=draft.abstained, resolved_question=resolved)
+            )
         merged = merge(drafts)
         checked = verified(merged.text, merged.citations, self.index.article_text)
         if checked is None:  # pragma: no cover - extractive quotes are cut from the articles themselves

@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from retrieval.answer import AnswerEngine
     from retrieval.types import Answer
 
-CHAT_HELP = "Ask about the news articles. Follow-up questions work. /reset starts over, /quit or Ctrl-D leaves."
+CHAT_HELP = (
+    "Ask about the news articles. Follow-up questions work. /reset starts over, /quit or Ctrl-D leaves."
+)
 
 
 def render_answer(answer: Answer) -> None:
@@ -60,7 +62,9 @@ def ask(
         raise fail(str(exc)) from exc
     if as_json:
         data = to_dict(answer)
-        data["timings_ms"] = dict(answer.timings_ms) | {"process_to_answer": round((time.perf_counter() - started) * 1000, 1)}
+        data["timings_ms"] = dict(answer.timings_ms) | {
+            "process_to_answer": round((time.perf_counter() - started) * 1000, 1)
+        }
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         render_answer(answer)

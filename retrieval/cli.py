@@ -60,15 +60,24 @@ def print_report(report: IngestReport) -> None:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders to ingest (default: seeds/).")] = None,
-    prune: Annotated[bool, typer.Option("--prune", help="Drop articles whose files no longer exist.")] = False,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders to ingest (default: seeds/).")
+    ] = None,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Drop articles whose files no longer exist.")
+    ] = False,
 ) -> None:
     """Add articles (.txt, .md, .html, .json, .jsonl) to the index; re-running adds nothing new."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     index = open_configured_index()
     with Progress(
-        TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err, transient=True
+        TextColumn("ingesting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
     ) as bar:
         task = bar.add_task("ingest", total=None)
 
@@ -81,7 +90,9 @@ def ingest(
             raise fail(str(exc)) from exc
     print_report(report)
     stats = index.stats()
-    console.print(f"index: {stats.articles} articles, {stats.chunks} chunks at {stats.location}", highlight=False)
+    console.print(
+        f"index: {stats.articles} articles, {stats.chunks} chunks at {stats.location}", highlight=False
+    )
     if not (report.added or report.updated or report.unchanged) and report.skipped:
         raise typer.Exit(1)
 
@@ -90,9 +101,15 @@ def ingest(
 def search(
     query: Annotated[str, typer.Argument(help="What to look for.")],
     k: Annotated[int, typer.Option("-k", min=1, max=100, help="How many results.")] = 5,
-    source: Annotated[list[str] | None, typer.Option("--source", help="Only these file names or sources.")] = None,
-    since: Annotated[str | None, typer.Option(help="Only articles published on or after (YYYY-MM-DD).")] = None,
-    until: Annotated[str | None, typer.Option(help="Only articles published on or before (YYYY-MM-DD).")] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Only these file names or sources.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only articles published on or after (YYYY-MM-DD).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Only articles published on or before (YYYY-MM-DD).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the hits as JSON.")] = False,
 ) -> None:
     """Hybrid (meaning + keyword) search over the indexed chunks."""
@@ -119,7 +136,9 @@ def search(
         return
     table = Table("#", "score", "article", "passage", show_lines=True)
     for rank, hit in enumerate(hits, start=1):
-        table.add_row(str(rank), f"{hit.score:.4f}", f"{hit.article.title}\n[dim]{hit.article.file_name}[/]", hit.text)
+        table.add_row(
+            str(rank), f"{hit.score:.4f}", f"{hit.article.title}\n[dim]{hit.article.file_name}[/]", hit.text
+        )
     console.print(table)
 
 
@@ -133,7 +152,10 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")
     if as_json:
         print(json.dumps(to_dict(result), ensure_ascii=False, indent=2))
         return
-    console.print(f"{result.articles} articles, {result.chunks} chunks in collection {result.collection!r} at {result.location}", highlight=False)
+    console.print(
+        f"{result.articles} articles, {result.chunks} chunks in collection {result.collection!r} at {result.location}",
+        highlight=False,
+    )
     table = Table("article", "file", "published")
     for meta in result.sources:
         table.add_row(meta.title, meta.file_name, meta.published.isoformat() if meta.published else "—")

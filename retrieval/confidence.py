@@ -21,7 +21,9 @@ class Evidence:
     needs_type: bool  # the question asks for a person, date, number, place or list
     unknown: float  # share of the question's topic words that appear nowhere in the corpus
     missing: float  # IDF-weighted share of known topic words absent around the sentence
-    unmatched: float = 0.0  # share of topic words with neither the word nor a near synonym around the sentence
+    unmatched: float = (
+        0.0  # share of topic words with neither the word nor a near synonym around the sentence
+    )
 
     def vector(self) -> list[float]:
         """The features in the order of :data:`COEFFICIENTS`."""

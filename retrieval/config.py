@@ -26,23 +26,31 @@ class Settings(BaseSettings):
 
     # --- store -------------------------------------------------------------------------------------
     data_dir: Path = Field(Path("newsbot-data"), description="Folder holding the index and bot state.")
-    chroma_host: str | None = Field(None, description="Use a Chroma server at this host instead of the embedded store.")
+    chroma_host: str | None = Field(
+        None, description="Use a Chroma server at this host instead of the embedded store."
+    )
     chroma_port: int = Field(8000, ge=1, le=65535, description="Port of the Chroma server.")
     collection: str = Field("newsbot", min_length=3, max_length=60, description="Chroma collection name.")
 
     # --- ingest ------------------------------------------------------------------------------------
     chunk_max_chars: int = Field(600, ge=120, le=8000, description="Upper bound on a chunk's length.")
-    chunk_overlap_sentences: int = Field(1, ge=0, le=5, description="Sentences shared by neighbouring chunks.")
+    chunk_overlap_sentences: int = Field(
+        1, ge=0, le=5, description="Sentences shared by neighbouring chunks."
+    )
     max_file_bytes: int = Field(20_000_000, ge=1, description="Inputs larger than this are skipped.")
     embed_batch_size: int = Field(64, ge=1, le=4096, description="Texts embedded per model call.")
 
     # --- search and answers --------------------------------------------------------------------------
     search_k: int = Field(5, ge=1, le=100, description="Hits returned by default.")
     max_question_chars: int = Field(2000, ge=50, description="Longer questions are cut to this length.")
-    abstain_threshold: float = Field(0.45, ge=0, le=1, description="Confidence below which the engine abstains.")
+    abstain_threshold: float = Field(
+        0.45, ge=0, le=1, description="Confidence below which the engine abstains."
+    )
 
     # --- generative mode (any OpenAI-compatible endpoint) ---------------------------------------------
-    llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1.")
+    llm_base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1."
+    )
     llm_model: str | None = Field(None, description="Model name at that endpoint.")
     llm_api_key: SecretStr | None = Field(None, description="API key for the endpoint (secret).")
     llm_timeout_s: float = Field(30.0, gt=0, description="Timeout for one LLM call.")
@@ -53,11 +61,17 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN", "NEWSBOT_TELEGRAM_BOT_TOKEN"),
         description="Bot token from BotFather (secret).",
     )
-    telegram_base_url: str | None = Field(None, description="Another Bot API server, e.g. http://127.0.0.1:9000/bot.")
-    webhook_url: str | None = Field(None, description="Public HTTPS URL: switches the bot from polling to webhooks.")
+    telegram_base_url: str | None = Field(
+        None, description="Another Bot API server, e.g. http://127.0.0.1:9000/bot."
+    )
+    webhook_url: str | None = Field(
+        None, description="Public HTTPS URL: switches the bot from polling to webhooks."
+    )
     webhook_listen: str = Field("127.0.0.1", description="Address the webhook server listens on.")
     webhook_port: int = Field(8443, ge=1, le=65535, description="Port the webhook server listens on.")
-    webhook_secret: SecretStr | None = Field(None, description="Secret token Telegram sends with each webhook call.")
+    webhook_secret: SecretStr | None = Field(
+        None, description="Secret token Telegram sends with each webhook call."
+    )
     poll_interval_s: float = Field(0.0, ge=0, description="Pause between getUpdates calls when polling.")
     allowed_chats: Annotated[list[int], NoDecode] = Field(
         default_factory=list, description="Chat ids allowed to use the bot; empty means public."

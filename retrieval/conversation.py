@@ -17,7 +17,7 @@ from retrieval.types import Answer
 MAX_TURNS = 5
 _PRONOUNS = re.compile(
     r"\b(he|she|they|him|her|them|his|hers|their|theirs|it|its|that|this|those|these|there|then|the same|"
-    r"the two|both|either|the country|the alliance|the decision|the report|the party|the president)\b",
+    r"the two|both|either)\b",
     re.IGNORECASE,
 )
 _FOLLOW_UP_OPENERS = re.compile(
@@ -27,10 +27,12 @@ _FOLLOW_UP_OPENERS = re.compile(
 )
 _WORD = re.compile(r"[A-Za-zÀ-ÿ0-9’']+")
 _STOP = frozenset(
-    "a an the and or but of to in on at for with by from about as is are was were be been being do does did what "
-    "which who whom whose when where why how that this these those it its he she they his her their them i you we "
-    "me my your our us say said tell more else also so any some there then than into will would could should can "
-    "has have had not no yes".split()
+    (
+        "a an the and or but of to in on at for with by from about as is are was were be been being do does "
+        "did what which who whom whose when where why how that this these those it its he she they his her "
+        "their them i you we me my your our us say said tell more else also so any some there then than into "
+        "will would could should can has have had not no yes"
+    ).split()
 )
 
 
@@ -40,9 +42,9 @@ def content_words(text: str) -> list[str]:
 
 
 def is_follow_up(question: str) -> bool:
-    """True when a question leans on the previous turn (pronouns, "and …?", or too few words of its own)."""
+    """True when a question leans on the previous turn (pronouns, "and …?", or a lone word like "When?")."""
     words = content_words(question)
-    return bool(_FOLLOW_UP_OPENERS.search(question) or _PRONOUNS.search(question) or len(words) <= 2)
+    return bool(_FOLLOW_UP_OPENERS.search(question) or _PRONOUNS.search(question) or len(words) <= 1)
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,8 @@ class Conversation:
 
     def add(self, answer: Answer) -> Conversation:
         """A new conversation with ``answer``'s turn appended (only the last few are kept)."""
-        names = tuple(sorted(proper_names(answer.text)))[:8] if not answer.abstained else ()
+        found = proper_names(answer.text) if not answer.abstained else set()
+        names = tuple(sorted(found, key=answer.text.find))[:8]  # in order of mention: the subject comes first
         turn = Turn(answer.question, answer.resolved_question or answer.question, answer.text[:500], names)
         return Conversation(turns=(*self.turns, turn)[-MAX_TURNS:])
 
@@ -73,8 +76,10 @@ class Conversation:
             return question
         last = self.turns[-1]
         own = {w.lower() for w in content_words(question)}
-        carried = [w for w in content_words(last.resolved) if w.lower() not in own]
-        names = [n for n in last.names if n.lower() not in question.lower()][:3]
+        # The previous question's own words carry its topic; a follow-up's resolved form already holds it.
+        topic = last.resolved if is_follow_up(last.question) else last.question
+        carried = [w for w in content_words(topic) if w.lower() not in own]
+        names = [n for n in last.names if n.lower() not in question.lower()][:2]
         context = " ".join(dict.fromkeys([*carried, *names]))
         return f"{question.strip()} ({context})" if context else question
 

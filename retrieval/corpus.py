@@ -42,7 +42,10 @@ def iter_files(paths: list[Path]) -> Iterator[Path | SkippedFile]:
                 if child.is_file() and not hidden and child.suffix.lower() in SUPPORTED_SUFFIXES:
                     yield child
         elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            yield SkippedFile(str(path), f"unsupported file type {path.suffix or '(none)'}; use .txt, .md, .html, .json or .jsonl")
+            yield SkippedFile(
+                str(path),
+                f"unsupported file type {path.suffix or '(none)'}; use .txt, .md, .html, .json or .jsonl",
+            )
         else:
             yield path
 
@@ -67,7 +70,9 @@ def _title_from_text(text: str, fallback: str) -> str:
     """The first line when it reads as a headline, else the start of the first sentence."""
     lines = [line.strip() for line in text.strip().splitlines()]
     first = lines[0].lstrip("# ").strip() if lines else ""
-    looks_like_title = 0 < len(first) <= _TITLE_MAX_CHARS and not first.endswith((".", "!", "?", ":", ",", ";"))
+    looks_like_title = 0 < len(first) <= _TITLE_MAX_CHARS and not first.endswith(
+        (".", "!", "?", ":", ",", ";")
+    )
     if looks_like_title and len(lines) > 1:
         return first
     if first:
@@ -143,7 +148,7 @@ def _load_records(text: str, path: Path) -> Iterator[Loaded]:
         key = f"{path}#{record.get('id', number) if isinstance(record, dict) else number}"
         body = record.get("text") if isinstance(record, dict) else None
         if not isinstance(body, str) or not body.strip():
-            yield SkippedFile(key, "record has no non-empty \"text\" field")
+            yield SkippedFile(key, 'record has no non-empty "text" field')
             continue
         yield _article(
             body,
@@ -161,7 +166,10 @@ def load_file(path: Path, *, max_bytes: int) -> Iterator[Loaded]:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            yield SkippedFile(str(path), f"too large ({size / 1e6:.1f} MB > {max_bytes / 1e6:.1f} MB limit, NEWSBOT_MAX_FILE_BYTES)")
+            yield SkippedFile(
+                str(path),
+                f"too large ({size / 1e6:.1f} MB > {max_bytes / 1e6:.1f} MB limit, NEWSBOT_MAX_FILE_BYTES)",
+            )
             return
         data = path.read_bytes()
     except OSError as exc:
@@ -195,4 +203,6 @@ def load_paths(paths: list[Path], *, max_bytes: int) -> Iterator[Loaded]:
 def text_article(text: str, *, title: str | None, file_name: str, url: str | None = None) -> Article:
     """An article from pasted text (e.g. a chat message)."""
     body = text.strip("\n")
-    return _article(body, f"text:{article_id_for(body)}", file_name, title or _title_from_text(body, file_name), url=url)
+    return _article(
+        body, f"text:{article_id_for(body)}", file_name, title or _title_from_text(body, file_name), url=url
+    )

@@ -1,12 +1,12 @@
 """The one exception tree of newsbot; every message says what to do next.
 
-    NewsbotError
-    ├── ConfigError            settings that cannot work (bad port, missing model, ...)
-    ├── IngestError            an input that could not be loaded (carried as a skip, not raised, in bulk ingest)
-    ├── IndexUnavailableError  the store cannot be opened or reached (Chroma server down, disk full)
-    ├── QueryError             a question or search that cannot be run (empty, too long)
-    └── LLMError               the configured language model endpoint failed
-        └── LLMTimeoutError
+NewsbotError
+├── ConfigError            settings that cannot work (bad port, missing model, ...)
+├── IngestError            an input that could not be loaded (carried as a skip, not raised, in bulk ingest)
+├── IndexUnavailableError  the store cannot be opened or reached (Chroma server down, disk full)
+├── QueryError             a question or search that cannot be run (empty, too long)
+└── LLMError               the configured language model endpoint failed
+    └── LLMTimeoutError
 """
 
 from __future__ import annotations

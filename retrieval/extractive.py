@@ -21,22 +21,31 @@ from retrieval.confidence import Evidence, answerable
 from retrieval.conversation import content_words
 from retrieval.lexical import tokenize
 from retrieval.passages import Sentence, SentencePool
-from retrieval.qtypes import AnswerType, answer_type, has_answer
+from retrieval.qtypes import AnswerType, answer_type, has_answer, head_noun
 from retrieval.types import Citation, Hit
 
 # Weights of the ranking score; calibrated on half of the eval set, checked on the other half.
 W_DENSE, W_LEXICAL, W_TYPE, W_RANK = 0.5, 0.3, 0.15, 0.05
 EMBEDDED_CANDIDATES = 12  # only the best candidates by cheap features are embedded
 SECOND_CLAIM_RATIO = 0.93  # a second sentence must score this close to the best
-SUPPORT_SIMILARITY = 0.78
-WORD_MATCH_SIMILARITY = 0.55  # a question word this close in meaning to a word near the answer counts as found  # another article's sentence this similar backs the same claim
+SUPPORT_SIMILARITY = 0.78  # another article's sentence this similar backs the same claim
+WORD_MATCH_SIMILARITY = (
+    0.55  # a question word this close in meaning to a word near the answer counts as found
+)
+HEAD_MATCH_SIMILARITY = 0.6  # stricter: "leader" may stand for "president", "capital" for nothing here
 MAX_ANSWER_CHARS = 400
 MAX_CLAIM_CHARS = 300
 _NUMBER = re.compile(r"\d[\d,.]*")
-_REASON_LEAD = re.compile(r"^[\"“‘']?(that’s|that's|this is|that is|it is|because|thanks to|the reason)\b", re.IGNORECASE)
+_REASON_LEAD = re.compile(
+    r"^[\"“‘']?(that’s|that's|this is|that is|it is|because|thanks to|the reason)\b", re.IGNORECASE
+)
 # Words that say what kind of answer is wanted, not what it is about.
-_CUE_WORDS = frozenset("who whom whose what which when where why how many much percentage percent share number "
-                       "proportion year date day name kind".split())
+_CUE_WORDS = frozenset(
+    (
+        "who whom whose what which when where why how many much percentage percent share number proportion "
+        "year date day name kind"
+    ).split()
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,11 @@ class Draft:
     confidence: float = 0.0
 
 
+def _shift_markers(text: str, offset: int) -> str:
+    """``[1]`` becomes ``[1 + offset]``."""
+    return re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", text)
+
+
 def merge(drafts: Sequence[Draft]) -> Draft:
     """One answer from the answers to the parts of a compound question, citations renumbered in order."""
     answered = [d for d in drafts if not d.abstained]
@@ -69,11 +83,18 @@ def merge(drafts: Sequence[Draft]) -> Draft:
     citations: list[Citation] = []
     for draft in answered:
         offset = len(citations)
-        parts.append(re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", draft.text))
+        parts.append(_shift_markers(draft.text, offset))
         citations.extend(replace(c, n=c.n + offset) for c in draft.citations)
     if len(answered) < len(drafts):
         parts.append(prompts.PARTLY_ANSWERED)
     return Draft(" ".join(parts), tuple(citations), False, min(d.confidence for d in answered))
+
+
+def _disagree(first: Sentence, second: Sentence) -> bool:
+    """Two articles giving different figures."""
+    return first.article.article_id != second.article.article_id and set(_NUMBER.findall(first.text)) != set(
+        _NUMBER.findall(second.text)
+    )
 
 
 def _weights(question: str, context: str) -> dict[str, float]:
@@ -85,7 +106,7 @@ def _weights(question: str, context: str) -> dict[str, float]:
             weights[token] = max(weights.get(token, 0.0), 2.0 if word.lower() in names else 1.0)
     for word in content_words(context):
         for token in tokenize([word])[0]:
-            weights.setdefault(token, 0.5)
+            weights.setdefault(token, 0.3)
     return weights
 
 
@@ -144,7 +165,10 @@ class ExtractiveComposer:
             replace(
                 c,
                 dense=float(sim),
-                score=W_DENSE * float(sim) + W_LEXICAL * c.lexical + W_TYPE * c.typed + W_RANK / c.sentence.hit_rank,
+                score=W_DENSE * float(sim)
+                + W_LEXICAL * c.lexical
+                + W_TYPE * c.typed
+                + W_RANK / c.sentence.hit_rank,
             )
             for c, sim in zip(shortlist, similarities, strict=True)
         ]
@@ -165,7 +189,8 @@ class ExtractiveComposer:
         known = [t for t in own if frequency[t] > 0]
         total_idf = sum(idf[t] for t in known) or 1.0
         missing_words = [
-            w.lower() for w in content_words(question)
+            w.lower()
+            for w in content_words(question)
             if w.lower() not in _CUE_WORDS and not set(tokenize([w])[0]) <= window_tokens
         ]
         unmatched = 0.0
@@ -188,6 +213,18 @@ class ExtractiveComposer:
             missing=sum(idf[t] for t in known if t not in window_tokens) / total_idf if known else 0.0,
         )
 
+    def _names_head(self, question: str, sentence: Sentence) -> bool:
+        """For "who/what is the X of Y": the sentence must name X (or a near synonym), else it can't answer."""
+        head = head_noun(question)
+        if head is None:
+            return True
+        wanted = tokenize([head])[0]
+        if not wanted or set(wanted) <= set(tokenize([sentence.text])[0]):
+            return True
+        words = list(dict.fromkeys(w.lower() for w in content_words(sentence.text)))
+        vectors = self.pool.embed_words([head.lower(), *words])
+        return any(float(vectors[head.lower()] @ vectors[w]) >= HEAD_MATCH_SIMILARITY for w in words)
+
     def _extended(self, scored: Scored, kind: AnswerType) -> Sentence:
         """The sentence, run on into the next one when the answer is there ("… said:" / "That's thanks to …")."""
         sentence = scored.sentence
@@ -209,7 +246,7 @@ class ExtractiveComposer:
         best = ranked[0]
         evidence = self.evidence(question, best)
         confidence = answerable(evidence)
-        if confidence < self.abstain_threshold:
+        if confidence < self.abstain_threshold or not self._names_head(question, best.sentence):
             closest = prompts.CLOSEST.format(quote=_clip(best.sentence.text, 200).strip("“”\"'"))
             return Draft(f"{prompts.ABSTAIN} {closest}", (_citation(1, best.sentence),), True, confidence)
 
@@ -225,20 +262,25 @@ class ExtractiveComposer:
                 break
         needs_type = evidence.needs_type
         ratio = SECOND_CLAIM_RATIO - (0.05 if kind is AnswerType.LIST else 0.0)
-        for i, other in enumerate(ranked[1:] if max_claims > 1 else [], start=1):
+        # A person, date, number or place is one fact: a second sentence would only dilute it.
+        # Numbers get a second sentence only when another article gives a different figure.
+        wants_more = max_claims > 1 and kind in (
+            AnswerType.LIST,
+            AnswerType.REASON,
+            AnswerType.OTHER,
+            AnswerType.NUMBER,
+        )
+        for i, other in enumerate(ranked[1:] if wants_more else [], start=1):
             if i in used or other.score < ratio * best.score or (needs_type and not other.typed):
+                continue
+            if kind is AnswerType.NUMBER and not _disagree(best.sentence, other.sentence):
                 continue
             if float(vectors[i] @ vectors[0]) >= 0.9 or other.lexical < 0.75 * best.lexical:
                 continue  # a near-duplicate, or one that answers less of the question
             claims.append([self._extended(other, kind)])
             break
 
-        differ = (
-            kind is AnswerType.NUMBER
-            and len(claims) > 1
-            and claims[1][0].article.article_id != best.sentence.article.article_id
-            and set(_NUMBER.findall(claims[1][0].text)) != set(_NUMBER.findall(best.sentence.text))
-        )
+        differ = kind is AnswerType.NUMBER and len(claims) > 1
         citations: list[Citation] = []
         parts: list[str] = []
         for claim in claims:

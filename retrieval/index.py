@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import shutil
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +22,7 @@ from retrieval.types import ArticleMeta, Hit, IndexStats, IngestReport, SearchFi
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
 
+log = logging.getLogger(__name__)
 _CANDIDATES_MIN = 20  # each retriever contributes at least this many candidates to the fusion
 
 
@@ -33,6 +37,7 @@ class Index:
         self._embed_lock = threading.Lock()
         self._generation = -1
         self._articles: dict[str, ArticleRecord] = {}
+        self._live: frozenset[str] = frozenset()
         self._lexical: LexicalIndex | None = None
 
     # --- keeping the in-memory views current ---------------------------------------------------------
@@ -42,16 +47,46 @@ class Index:
             try:
                 generation = self._store.generation()
             except Exception as exc:
-                raise IndexUnavailableError(f"the index at {self._store.location} cannot be read: {type(exc).__name__}") from exc
+                raise IndexUnavailableError(
+                    f"the index at {self._store.location} cannot be read: {type(exc).__name__}"
+                ) from exc
             if generation == self._generation and self._lexical is not None:
                 return
             self._articles = self._store.articles()
-            live = {r.meta.article_id for r in self._articles.values()}
-            self._lexical = LexicalIndex(self._store.iter_chunk_rows(), live)
+            self._live = frozenset(r.meta.article_id for r in self._articles.values())
+            self._lexical = self._load_or_build_lexical(generation)
             self._generation = generation
 
-    def _live_ids(self) -> set[str]:
-        return {r.meta.article_id for r in self._articles.values()}
+    def _lexical_folder(self, generation: int) -> Path:
+        """Where the BM25 index of this exact store state is saved (keyed by store, generation, contents)."""
+        key = hashlib.sha1(usedforsecurity=False)
+        store = self._store
+        for part in (store.location, store.collection_name, str(generation), str(store.count_chunks())):
+            key.update(part.encode("utf-8") + b"\0")
+        for article_id in sorted(self._live):
+            key.update(article_id.encode("ascii", "replace"))
+        return self.settings.data_dir / "lexical" / f"{self._store.collection_name}-{key.hexdigest()[:20]}"
+
+    def _load_or_build_lexical(self, generation: int) -> LexicalIndex:
+        """The saved BM25 index of this store state when there is one, else a fresh build (then saved)."""
+        folder = self._lexical_folder(generation)
+        if folder.exists():
+            lexical = LexicalIndex.load(folder)
+            if lexical is not None:
+                return lexical
+            shutil.rmtree(folder, ignore_errors=True)  # unreadable or outdated: replace it
+        lexical = LexicalIndex(self._store.iter_chunk_rows(), set(self._live))
+        try:
+            lexical.save(folder)
+            for old in folder.parent.glob(f"{self._store.collection_name}-*"):
+                if old != folder and old.name.rsplit("-", 1)[0] == self._store.collection_name:
+                    shutil.rmtree(old, ignore_errors=True)
+        except OSError as exc:  # a read-only data dir only costs the next process a rebuild
+            log.info("could not save the BM25 index to %s: %s", folder, exc)
+        return lexical
+
+    def _live_ids(self) -> frozenset[str]:
+        return self._live
 
     # --- ingest ----------------------------------------------------------------------------------------
     def add(
@@ -60,7 +95,9 @@ class Index:
         """Ingest files and folders; unchanged articles are left alone, changed ones replaced."""
         resolved = [Path(p) for p in paths]
         containers = [
-            str(p.resolve()) for p in iter_files(resolved) if isinstance(p, Path) and p.suffix.lower() in RECORD_SUFFIXES
+            str(p.resolve())
+            for p in iter_files(resolved)
+            if isinstance(p, Path) and p.suffix.lower() in RECORD_SUFFIXES
         ]
         with self._lock:
             report = ingest(
@@ -75,7 +112,9 @@ class Index:
             self._generation = -1
         return report
 
-    def add_text(self, text: str, *, title: str | None = None, file_name: str | None = None, url: str | None = None) -> IngestReport:
+    def add_text(
+        self, text: str, *, title: str | None = None, file_name: str | None = None, url: str | None = None
+    ) -> IngestReport:
         """Ingest pasted text as one article."""
         if not text.strip():
             raise QueryError("there is no text to add")
@@ -111,9 +150,15 @@ class Index:
             return []
         n = max(k * 4, _CANDIDATES_MIN)
         try:
-            dense = [c for c in self._store.query(self.embed_query(query), n, chroma_where(filters)) if c.meta.article_id in live]
+            dense = [
+                c
+                for c in self._store.query(self.embed_query(query), n, chroma_where(filters))
+                if c.meta.article_id in live
+            ]
         except Exception as exc:
-            raise IndexUnavailableError(f"search failed at {self._store.location}: {type(exc).__name__}") from exc
+            raise IndexUnavailableError(
+                f"search failed at {self._store.location}: {type(exc).__name__}"
+            ) from exc
         bm25 = lexical.top(query, n, filters)
         dense_ids = [c.chunk_id for c in dense]
         lexical_ids = [chunk_id for chunk_id, _ in bm25]
@@ -141,6 +186,14 @@ class Index:
                 )
             )
         return hits
+
+    def term_statistics(self, tokens: list[str]) -> tuple[dict[str, int], int]:
+        """Chunk frequency of each (tokenized) term, and the number of chunks: what makes a word rare here."""
+        self._refresh()
+        lexical = self._lexical
+        if lexical is None:
+            return dict.fromkeys(tokens, 0), 0
+        return lexical.document_frequency(tokens), len(lexical)
 
     # --- reading ---------------------------------------------------------------------------------------
     def articles(self) -> list[ArticleMeta]:

@@ -30,7 +30,10 @@ class _Plan:
     skipped: list[SkippedFile] = field(default_factory=list)
 
 
-def _plan(items: Iterable[Article | SkippedFile], existing: dict[str, ArticleRecord]) -> _Plan:
+def _plan(
+    items: Iterable[Article | SkippedFile], existing: dict[str, ArticleRecord], gone: set[str]
+) -> _Plan:
+    """Sort inputs into write / unchanged / skipped; ``gone`` are paths being pruned in this run."""
     plan = _Plan()
     path_of = {r.meta.article_id: r.path for r in existing.values()}
     for item in items:
@@ -40,16 +43,24 @@ def _plan(items: Iterable[Article | SkippedFile], existing: dict[str, ArticleRec
         old = existing.get(item.path)
         if old is not None and old.meta.article_id == item.meta.article_id:
             plan.unchanged.append(item.path)
+        elif item.meta.article_id in path_of and path_of[item.meta.article_id] in gone:
+            # A renamed or moved file: rewrite it under its new name, else pruning the old name loses it.
+            plan.write.append((item, existing[path_of[item.meta.article_id]]))
+            path_of[item.meta.article_id] = item.path
         elif item.meta.article_id in path_of:
             other = os.path.basename(path_of[item.meta.article_id])
-            plan.skipped.append(SkippedFile(item.path, f"same text as {other}, which is already in the index"))
+            plan.skipped.append(
+                SkippedFile(item.path, f"same text as {other}, which is already in the index")
+            )
         else:
             plan.write.append((item, old))
             path_of[item.meta.article_id] = item.path
     return plan
 
 
-def _stale(existing: dict[str, ArticleRecord], loaded_keys: set[str], containers: set[str]) -> list[ArticleRecord]:
+def _stale(
+    existing: dict[str, ArticleRecord], loaded_keys: set[str], containers: set[str]
+) -> list[ArticleRecord]:
     """Records whose file is gone, or whose record vanished from a re-read .json/.jsonl file."""
     stale = []
     for path, record in existing.items():
@@ -99,8 +110,10 @@ def ingest(
     store.recover()
     existing = store.articles()
     items = list(items)
-    plan = _plan(items, existing)
     loaded_keys = {item.path for item in items if isinstance(item, Article)}
+    unread = {item.path for item in items if isinstance(item, SkippedFile)}  # a container skipped whole
+    stale = _stale(existing, loaded_keys, set(containers) - unread) if prune else []
+    plan = _plan(items, existing, {r.path for r in stale})
     added: list[str] = []
     updated: list[str] = []
     chunks_written = 0
@@ -117,16 +130,16 @@ def ingest(
         embeddings = embed_model.get_text_embedding_batch(texts) if texts else []
         store.write_chunks(chunks, metas, embeddings)
         replaced = []
-        for article, old, _ in batch:
+        for _article, old, _ in batch:
             if old is not None:
                 still_used.discard(old.meta.article_id)
                 replaced.append(old.meta.article_id)
         store.commit(
             [(ArticleRecord(a.path, a.meta, len(cs)), a.text) for a, _, cs in batch],
-            [r for r in replaced if r not in still_used],
+            [r for r in replaced if r not in still_used and r not in metas],  # a moved file keeps its id
         )
         for article, old, _ in batch:
-            (updated if old is not None else added).append(article.path)
+            (updated if old is not None and old.path == article.path else added).append(article.path)
         chunks_written += len(chunks)
         done += len(batch)
         if progress:
@@ -134,7 +147,6 @@ def ingest(
 
     removed: list[str] = []
     if prune:
-        stale = _stale(existing, loaded_keys, set(containers))
         stale = [r for r in stale if r.path not in updated]
         store.remove(stale)
         removed = [r.path for r in stale]

@@ -29,8 +29,6 @@ class Sentence:
     position: int  # index of the sentence in its article
 
 
-
-
 class SentencePool:
     """Turns hits into candidate sentences and embeds them, caching what repeats across questions."""
 
@@ -84,7 +82,14 @@ class SentencePool:
     def joined(self, first: Sentence, last: Sentence) -> Sentence:
         """One quote running from ``first`` to ``last`` (same article, verbatim, whatever lies between)."""
         text, _ = self.article(first.article.article_id)
-        return Sentence(first.article, first.start_char, last.end_char, text[first.start_char : last.end_char], first.hit_rank, first.position)
+        return Sentence(
+            first.article,
+            first.start_char,
+            last.end_char,
+            text[first.start_char : last.end_char],
+            first.hit_rank,
+            first.position,
+        )
 
     def embed_words(self, words: Sequence[str]) -> dict[str, np.ndarray]:
         """Unit-length embeddings of single words (cached): how near in meaning two words are."""

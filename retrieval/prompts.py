@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 # --- canned replies (extractive and generative modes alike) -----------------------------------------------
-EMPTY_QUESTION = "Please ask a question about the news articles, for example: “Who is Finland's prime minister?”"
+EMPTY_QUESTION = (
+    "Please ask a question about the news articles, for example: “Who is Finland's prime minister?”"
+)
 NO_WORDS = "I couldn't find a question in that message. Ask me something about the news articles in words."
 NOTHING_INDEXED = "No articles are indexed yet, so I can't answer. Add some with `newsbot ingest`."
 ABSTAIN = "The articles don't say."

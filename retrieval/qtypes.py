@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from enum import Enum
+from enum import StrEnum
 
 
-class AnswerType(str, Enum):
+class AnswerType(StrEnum):
     """The shape of answer a question asks for."""
 
     PERSON = "who"
@@ -19,12 +19,36 @@ class AnswerType(str, Enum):
 
 
 _RULES: list[tuple[AnswerType, re.Pattern[str]]] = [
-    (AnswerType.NUMBER, re.compile(r"\b(how (many|much|large|big|long)|what (percentage|percent|share|proportion|number|fraction)|number of|how high)\b")),
-    (AnswerType.DATE, re.compile(r"\b(when|what (year|date|day|month)|which (year|date|day|month)|since when|how long ago)\b")),
-    (AnswerType.PERSON, re.compile(r"\b(who|whom|whose|which (person|leader|minister|president|official|analyst|politician|reporter|journalist|diplomat))\b")),
-    (AnswerType.PLACE, re.compile(r"\b(where|which (city|country|countries|place|region|sea)|what (city|country|place|region))\b")),
+    (
+        AnswerType.NUMBER,
+        re.compile(
+            r"\b(how (many|much|large|big|long)|what (percentage|percent|share|proportion|number|fraction)|number of|how high)\b"
+        ),
+    ),
+    (
+        AnswerType.DATE,
+        re.compile(
+            r"\b(when|what (year|date|day|month)|which (year|date|day|month)|since when|how long ago)\b"
+        ),
+    ),
+    (
+        AnswerType.PERSON,
+        re.compile(
+            r"\b(who|whom|whose|which (person|leader|minister|president|official|analyst|politician|reporter|"
+            r"journalist|diplomat))\b"
+        ),
+    ),
+    (
+        AnswerType.PLACE,
+        re.compile(
+            r"\b(where|which (city|country|countries|place|region|sea)|what (city|country|place|region))\b"
+        ),
+    ),
     (AnswerType.REASON, re.compile(r"\b(why|for what reason|what (caused|prompted|led))\b")),
-    (AnswerType.LIST, re.compile(r"\b(which (countries|nations|members|states)|list|name (the|all)|what are the)\b")),
+    (
+        AnswerType.LIST,
+        re.compile(r"\b(which (countries|nations|members|states)|list|name (the|all)|what are the)\b"),
+    ),
 ]
 
 _NUMBER = re.compile(
@@ -39,7 +63,10 @@ _DATE = re.compile(
     re.IGNORECASE,
 )
 _PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zà-ÿ’'-]+(?:\s+[A-Z][a-zà-ÿ’'-]+)*")
-_REASON = re.compile(r"\b(because|due to|since|as a result|in response|after|so that|in order to|reason|amid|to protect|would)\b", re.IGNORECASE)
+_REASON = re.compile(
+    r"\b(because|due to|since|as a result|in response|after|so that|in order to|reason|amid|to protect|would)\b",
+    re.IGNORECASE,
+)
 
 
 def answer_type(question: str) -> AnswerType:
@@ -65,9 +92,24 @@ def has_answer(kind: AnswerType, sentence: str, question: str) -> bool:
         return bool(_DATE.search(sentence))
     if kind in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.LIST):
         asked = {word.lower() for name in proper_names(question) for word in name.split()}
-        return any(
-            any(word.lower() not in asked for word in name.split()) for name in proper_names(sentence)
-        )
+        return any(any(word.lower() not in asked for word in name.split()) for name in proper_names(sentence))
     if kind is AnswerType.REASON:
         return bool(_REASON.search(sentence))
     return True
+
+
+# "Who is the president of Finland?", "What is the capital of Australia?", "Who is Norway's leader?"
+_HEAD_OF = re.compile(
+    r"^\s*(?:who|what)\s+(?:is|are|was|were)\s+(?:the\s+)?(?P<head>[a-z][a-z -]{1,40}?)\s+(?:of|in|for)\s+\S",
+    re.IGNORECASE,
+)
+_HEAD_POSSESSIVE = re.compile(
+    r"^\s*(?:who|what)\s+(?:is|are|was|were)\s+\S+?(?:'s|’s|s')\s+(?P<head>[a-z][a-z -]{1,40}?)\s*\??\s*$",
+    re.IGNORECASE,
+)
+
+
+def head_noun(question: str) -> str | None:
+    """The thing a "who/what is the X of Y" question asks for (``X``), when the question has that shape."""
+    match = _HEAD_OF.search(question) or _HEAD_POSSESSIVE.search(question)
+    return match.group("head").strip() if match else None

@@ -13,12 +13,16 @@ from collections.abc import Iterator
 # Terminal punctuation, optional closing quotes/brackets, whitespace, then something that can open a sentence.
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof st gen sen rep gov lt col maj capt sgt jr sr inc ltd co corp no vs etc fig "
-    "jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k e.g i.e a.m p.m".split()
+    (
+        "mr mrs ms dr prof st gen sen rep gov lt col maj capt sgt jr sr inc ltd co corp no vs etc fig jan feb "
+        "mar apr jun jul aug sep sept oct nov dec u.s u.k e.g i.e a.m p.m"
+    ).split()
 )
 _LINE = re.compile(r"[^\n]+")
 _ENDS_SENTENCE = re.compile(r"[.!?…:;\"'”’)\]]\s*$")
-_CONTINUATION_MIN_CHARS = 60  # a shorter unpunctuated line is a heading ("Following suit"), not a broken sentence
+_CONTINUATION_MIN_CHARS = (
+    60  # a shorter unpunctuated line is a heading ("Following suit"), not a broken sentence
+)
 
 
 def _is_abbreviation(text: str, dot_index: int) -> bool:

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from retrieval.config import Settings
 from retrieval.errors import IndexUnavailableError
@@ -29,7 +29,11 @@ log = logging.getLogger(__name__)
 
 _GENERATION_ID = "__generation__"
 _PAGE = 5000
-_NO_VECTOR = [0.0]  # manifest records carry no meaning in vector space, but Chroma wants a vector
+
+
+def _no_vectors(count: int) -> Any:
+    """Manifest records carry no meaning in vector space, but Chroma wants a vector for each."""
+    return [[0.0]] * count
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,9 @@ def connect(settings: Settings) -> ClientAPI:
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     try:
         if settings.chroma_host:
-            return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+            return chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+            )
         path = settings.data_dir / "chroma"
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
@@ -133,12 +139,12 @@ class ChunkStore:
         """A counter bumped by every commit, so other processes notice a changed index."""
         got = self._manifest.get(ids=[_GENERATION_ID], include=["metadatas"])
         metadatas = got.get("metadatas") or []
-        return int(metadatas[0]["generation"]) if metadatas and metadatas[0] else 0
+        return int(cast(int, metadatas[0]["generation"])) if metadatas and metadatas[0] else 0
 
     def _bump_generation(self) -> None:
         self._manifest.upsert(
             ids=[_GENERATION_ID],
-            embeddings=[_NO_VECTOR],
+            embeddings=_no_vectors(1),
             metadatas=[{"kind": "meta", "generation": self.generation() + 1}],
         )
 
@@ -156,13 +162,17 @@ class ChunkStore:
     def articles(self) -> dict[str, ArticleRecord]:
         """Every committed article, by the path (or key) it was loaded from."""
         return {
-            str(m["path"]): ArticleRecord(path=str(m["path"]), meta=meta_from_chroma(m), chunk_count=int(m["chunks"]))
+            str(m["path"]): ArticleRecord(
+                path=str(m["path"]), meta=meta_from_chroma(m), chunk_count=int(m["chunks"])
+            )
             for m in self._manifest_records("article")
         }
 
     def article_text(self, article_id: str) -> str | None:
         """The full text of a committed article, or None."""
-        got = self._manifest.get(where={"article_id": article_id}, include=["documents"], limit=1)
+        # Only committed records: a pending marker of the same id (an ingest in progress) has no text.
+        where = {"$and": [{"kind": "article"}, {"article_id": article_id}]}
+        got = self._manifest.get(where=cast(Any, where), include=["documents"], limit=1)
         documents = got.get("documents") or []
         return documents[0] if documents else None
 
@@ -172,16 +182,18 @@ class ChunkStore:
         if article_ids:
             self._manifest.upsert(
                 ids=[f"p:{a}" for a in article_ids],
-                embeddings=[_NO_VECTOR] * len(article_ids),
+                embeddings=_no_vectors(len(article_ids)),
                 metadatas=[{"kind": "pending", "article_id": a} for a in article_ids],
             )
 
-    def write_chunks(self, chunks: Sequence[Chunk], metas: dict[str, ArticleMeta], embeddings: list[list[float]]) -> None:
+    def write_chunks(
+        self, chunks: Sequence[Chunk], metas: dict[str, ArticleMeta], embeddings: list[list[float]]
+    ) -> None:
         """Store chunks with their embeddings (replacing leftovers of the same ids)."""
-        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+        from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
 
         self.delete_chunks(sorted({c.article_id for c in chunks}))  # leftovers of an interrupted run
-        nodes = []
+        nodes: list[BaseNode] = []
         for chunk, embedding in zip(chunks, embeddings, strict=True):
             metadata = meta_to_chroma(metas[chunk.article_id])
             metadata.update(start_char=chunk.start_char, end_char=chunk.end_char, position=chunk.position)
@@ -207,8 +219,8 @@ class ChunkStore:
                 metadatas.append(metadata)
             self._manifest.upsert(
                 ids=[_record_id(r.path) for r, _ in records],
-                embeddings=[_NO_VECTOR] * len(records),
-                metadatas=metadatas,
+                embeddings=_no_vectors(len(records)),
+                metadatas=cast(Any, metadatas),
                 documents=[text for _, text in records],
             )
         self._bump_generation()
@@ -217,18 +229,19 @@ class ChunkStore:
             self._manifest.delete(ids=[f"p:{r.meta.article_id}" for r, _ in records])
 
     def remove(self, records: Sequence[ArticleRecord]) -> None:
-        """Drop articles: first from the manifest (invisible at once), then their chunks."""
+        """Drop articles: first from the manifest (invisible at once), then chunks no record still uses."""
         if not records:
             return
         self._manifest.delete(ids=[_record_id(r.path) for r in records])
         self._bump_generation()
-        self.delete_chunks([r.meta.article_id for r in records])
+        live = {r.meta.article_id for r in self.articles().values()}  # a moved file shares its old id
+        self.delete_chunks([r.meta.article_id for r in records if r.meta.article_id not in live])
 
     def delete_chunks(self, article_ids: Sequence[str]) -> None:
         """Delete every chunk of these articles."""
         for start in range(0, len(article_ids), 500):
             batch = list(article_ids[start : start + 500])
-            self._chunks.delete(where={"article_id": {"$in": batch}})
+            self._chunks.delete(where=cast(Any, {"article_id": {"$in": batch}}))
 
     def recover(self) -> int:
         """Remove chunks left by an ingest that stopped before committing; returns how many articles."""
@@ -274,7 +287,9 @@ class ChunkStore:
             return []
         got = self._chunks.get(ids=list(chunk_ids), include=["documents", "metadatas"])
         by_id = {}
-        for chunk_id, text, metadata in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True):
+        for chunk_id, text, metadata in zip(
+            got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
+        ):
             by_id[chunk_id] = StoredChunk(
                 chunk_id=chunk_id,
                 text=text or "",
@@ -290,7 +305,9 @@ class ChunkStore:
         while True:
             got = self._chunks.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
             ids = got["ids"]
-            for chunk_id, text, metadata in zip(ids, got["documents"] or [], got["metadatas"] or [], strict=True):
+            for chunk_id, text, metadata in zip(
+                ids, got["documents"] or [], got["metadatas"] or [], strict=True
+            ):
                 yield chunk_id, text or "", dict(metadata)
             if len(ids) < _PAGE:
                 return

@@ -136,7 +136,8 @@ def _default(value: Any) -> Any:
 
 def to_dict(value: Any) -> dict[str, Any]:
     """Turn one of the dataclasses above into plain JSON-ready data."""
-    return json.loads(to_json(value))  # type: ignore[no-any-return]
+    data: dict[str, Any] = json.loads(to_json(value))
+    return data
 
 
 def to_json(value: Any, *, indent: int | None = None) -> str:

@@ -13,7 +13,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from retrieval import Index, Settings, open_index  # noqa: E402
+from retrieval import Index, Settings, open_index
 
 ROOT = Path(__file__).resolve().parent.parent
 _counter = itertools.count()
@@ -38,7 +38,10 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
     """A factory of settings with a fresh data dir and a unique collection name."""
 
     def make(**overrides: Any) -> Settings:
-        values: dict[str, Any] = {"data_dir": tmp_path / "data", "collection": f"test_{os.getpid()}_{next(_counter)}"}
+        values: dict[str, Any] = {
+            "data_dir": tmp_path / "data",
+            "collection": f"test_{os.getpid()}_{next(_counter)}",
+        }
         values.update(overrides)
         return Settings(**values)
 
@@ -46,7 +49,9 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
 
 
 @pytest.fixture(scope="session")
-def seed_index(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path, embed_model: Any) -> Iterator[Index]:
+def seed_index(
+    tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path, embed_model: Any
+) -> Iterator[Index]:
     """An index of the seed articles, shared by read-only tests."""
     settings = Settings(data_dir=tmp_path_factory.mktemp("seed-index"), collection="seeds_session")
     index = open_index(settings, embed_model=embed_model)
