@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from retrieval.chunking import chunk_article
 from retrieval.config import Settings
+from retrieval.errors import IngestError
 from retrieval.store import ArticleRecord, ChunkStore
 from retrieval.types import Article, ArticleMeta, Chunk, IngestReport, SkippedFile
 
@@ -127,17 +128,24 @@ def ingest(
         metas = {a.meta.article_id: a.meta for a, _, _ in batch}
         chunks = [c for _, _, cs in batch for c in cs]
         texts = [embedding_text(metas[c.article_id], c.text) for c in chunks]
-        embeddings = embed_model.get_text_embedding_batch(texts) if texts else []
-        store.write_chunks(chunks, metas, embeddings)
         replaced = []
         for _article, old, _ in batch:
             if old is not None:
                 still_used.discard(old.meta.article_id)
                 replaced.append(old.meta.article_id)
-        store.commit(
-            [(ArticleRecord(a.path, a.meta, len(cs)), a.text) for a, _, cs in batch],
-            [r for r in replaced if r not in still_used and r not in metas],  # a moved file keeps its id
-        )
+        try:
+            embeddings = embed_model.get_text_embedding_batch(texts) if texts else []
+            store.write_chunks(chunks, metas, embeddings)
+            store.commit(
+                [(ArticleRecord(a.path, a.meta, len(cs)), a.text) for a, _, cs in batch],
+                [r for r in replaced if r not in still_used and r not in metas],  # a moved file keeps its id
+            )
+        except Exception as exc:
+            # Everything committed so far stays; this batch is invisible and cleaned up by the next run.
+            raise IngestError(
+                f"ingest stopped after {done} of {total} new or changed articles ({type(exc).__name__}: "
+                f"{str(exc)[:200]}). The index is consistent; run the ingest again to add the rest."
+            ) from exc
         for article, old, _ in batch:
             (updated if old is not None and old.path == article.path else added).append(article.path)
         chunks_written += len(chunks)
