@@ -1,0 +1,1 @@
+"""The eval suite of newsbot: question sets, runner, metrics, reports and the CI gate (plus benchmarks)."""

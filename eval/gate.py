@@ -35,7 +35,7 @@ class ThresholdError(ValueError):
 
 @dataclass(frozen=True)
 class Threshold:
-    """One rule: ``metric`` of ``scope`` ("overall" or a question type) must stay at or above/below ``limit``."""
+    """One rule: ``metric`` of ``scope`` ("overall" or a question type) must stay within ``limit``."""
 
     scope: str
     metric: str
@@ -91,10 +91,12 @@ def _rules(table: Any, scope: str, where: str) -> list[Threshold]:
 
 
 def parse_thresholds(data: dict[str, Any], where: str = "thresholds") -> tuple[Threshold, ...]:
-    """Rules from decoded TOML: ``[min]``/``[max]`` overall and ``[type.<name>.min]``/``[type.<name>.max]``."""
+    """Rules from decoded TOML: ``[min]``/``[max]`` overall, ``[type.<name>.min]``/``.max`` per type."""
     unknown = sorted(set(data) - {"min", "max", "type"})
     if unknown:
-        raise ThresholdError(f"{where}: unknown section(s) {', '.join(unknown)}; use min, max and type.<name>")
+        raise ThresholdError(
+            f"{where}: unknown section(s) {', '.join(unknown)}; use min, max and type.<name>"
+        )
     rules = _rules(data, "overall", where)
     types = data.get("type", {})
     if not isinstance(types, dict):
@@ -122,7 +124,9 @@ def check(report: EvalReport, thresholds: tuple[Threshold, ...]) -> GateResult:
     failures: list[GateFailure] = []
     skipped: list[Threshold] = []
     for rule in thresholds:
-        group: MetricSet | None = report.overall if rule.scope == "overall" else report.by_type.get(rule.scope)
+        group: MetricSet | None = (
+            report.overall if rule.scope == "overall" else report.by_type.get(rule.scope)
+        )
         value = getattr(group, rule.metric) if group is not None else None
         if value is None:
             skipped.append(rule)
@@ -130,4 +134,6 @@ def check(report: EvalReport, thresholds: tuple[Threshold, ...]) -> GateResult:
         broken = value < rule.limit if rule.bound == "min" else value > rule.limit
         if broken:
             failures.append(GateFailure(threshold=rule, value=float(value)))
-    return GateResult(failures=tuple(failures), skipped=tuple(skipped), checked=len(thresholds) - len(skipped))
+    return GateResult(
+        failures=tuple(failures), skipped=tuple(skipped), checked=len(thresholds) - len(skipped)
+    )

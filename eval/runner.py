@@ -162,7 +162,11 @@ def ask_one(
         return _failed_record(question, exc, (time.perf_counter() - started) * 1000), None
     latency_ms = (time.perf_counter() - started) * 1000
     try:
-        hits = index.search(answer.resolved_question or question.question, k=SEARCH_K) if question.sources else []
+        hits = (
+            index.search(answer.resolved_question or question.question, k=SEARCH_K)
+            if question.sources
+            else []
+        )
     except Exception as exc:
         return _failed_record(question, exc, latency_ms), answer
     return evaluate_answer(question, answer, hits, latency_ms, index), answer
@@ -174,10 +178,11 @@ def _progress_bar(total: int, enabled: bool) -> Iterator[Callable[[str], None]]:
     if not enabled:
         yield lambda _label: None
         return
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = (TextColumn("[bold]eval[/] {task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, TimeElapsedColumn(), transient=True) as bar:
+    with Progress(*columns, TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("", total=total)
         yield lambda label: bar.update(task, advance=1, description=label)
 
