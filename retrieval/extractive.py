@@ -21,7 +21,7 @@ from retrieval.confidence import Evidence, answerable
 from retrieval.conversation import content_words
 from retrieval.lexical import tokenize
 from retrieval.passages import Sentence, SentencePool
-from retrieval.qtypes import AnswerType, answer_type, has_answer, head_noun
+from retrieval.qtypes import AnswerType, answer_type, has_answer, head_noun, proper_names
 from retrieval.types import Citation, Hit
 
 # Weights of the ranking score; calibrated on half of the eval set, checked on the other half.
@@ -88,6 +88,12 @@ def merge(drafts: Sequence[Draft]) -> Draft:
     if len(answered) < len(drafts):
         parts.append(prompts.PARTLY_ANSWERED)
     return Draft(" ".join(parts), tuple(citations), False, min(d.confidence for d in answered))
+
+
+def _new_names(text: str, question: str) -> set[str]:
+    """Capitalised names in ``text`` that the question does not already mention."""
+    asked = question.lower()
+    return {name for name in proper_names(text) if name.lower() not in asked}
 
 
 def _disagree(first: Sentence, second: Sentence) -> bool:
@@ -225,7 +231,7 @@ class ExtractiveComposer:
         vectors = self.pool.embed_words([head.lower(), *words])
         return any(float(vectors[head.lower()] @ vectors[w]) >= HEAD_MATCH_SIMILARITY for w in words)
 
-    def _extended(self, scored: Scored, kind: AnswerType) -> Sentence:
+    def _extended(self, scored: Scored, kind: AnswerType, question: str) -> Sentence:
         """The sentence, run on into the next one when the answer is there ("… said:" / "That's thanks to …")."""
         sentence = scored.sentence
         following = self.pool.neighbour(sentence, 1)
@@ -233,7 +239,11 @@ class ExtractiveComposer:
             return sentence
         lead_in = sentence.text.rstrip().endswith(":")
         reason = kind is AnswerType.REASON and bool(_REASON_LEAD.search(following.text))
-        if lead_in or reason:
+        # "Finland and Sweden are two of six partners." + "The other four are Australia, Georgia, …"
+        listing = kind in (AnswerType.LIST, AnswerType.PLACE) and (
+            len(_new_names(following.text, question)) >= 2 > len(_new_names(sentence.text, question))
+        )
+        if lead_in or reason or listing:
             return self.pool.joined(sentence, following)
         return sentence
 
@@ -251,7 +261,7 @@ class ExtractiveComposer:
             return Draft(f"{prompts.ABSTAIN} {closest}", (_citation(1, best.sentence),), True, confidence)
 
         vectors = self.pool.embed([c.sentence for c in ranked])
-        claims: list[list[Sentence]] = [[self._extended(best, kind)]]
+        claims: list[list[Sentence]] = [[self._extended(best, kind, question)]]
         used = {0}
         # Another article saying the same thing backs the same claim.
         for i, other in enumerate(ranked[1:], start=1):
@@ -277,7 +287,7 @@ class ExtractiveComposer:
                 continue
             if float(vectors[i] @ vectors[0]) >= 0.9 or other.lexical < 0.75 * best.lexical:
                 continue  # a near-duplicate, or one that answers less of the question
-            claims.append([self._extended(other, kind)])
+            claims.append([self._extended(other, kind, question)])
             break
 
         differ = kind is AnswerType.NUMBER and len(claims) > 1

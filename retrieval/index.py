@@ -6,6 +6,7 @@ import hashlib
 import logging
 import shutil
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _CANDIDATES_MIN = 20  # each retriever contributes at least this many candidates to the fusion
+_QUERY_VECTORS_CACHED = 256  # recent query embeddings kept (~3 MB)
 
 
 class Index:
@@ -35,6 +37,7 @@ class Index:
         self._store = store
         self._lock = threading.RLock()
         self._embed_lock = threading.Lock()
+        self._query_vectors: OrderedDict[str, tuple[float, ...]] = OrderedDict()
         self._generation = -1
         self._articles: dict[str, ArticleRecord] = {}
         self._live: frozenset[str] = frozenset()
@@ -128,9 +131,20 @@ class Index:
 
     # --- search ----------------------------------------------------------------------------------------
     def embed_query(self, text: str) -> list[float]:
-        """The query embedding of ``text`` (model calls are serialised: torch is not re-entrant here)."""
+        """The query embedding of ``text`` (model calls are serialised: torch is not re-entrant here).
+
+        Recent ones are remembered: answering embeds the same question twice (search, then scoring).
+        """
         with self._embed_lock:
-            return list(self.embed_model.get_query_embedding(text))
+            cached = self._query_vectors.get(text)
+            if cached is None:
+                cached = tuple(self.embed_model.get_query_embedding(text))
+                self._query_vectors[text] = cached
+                if len(self._query_vectors) > _QUERY_VECTORS_CACHED:
+                    self._query_vectors.popitem(last=False)
+            else:
+                self._query_vectors.move_to_end(text)
+            return list(cached)
 
     def embed_texts(self, texts: list[str]) -> list[list[float]]:
         """Document embeddings of ``texts``, batched."""

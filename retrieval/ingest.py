@@ -92,9 +92,15 @@ def _batches(
         yield batch
 
 
+def context_title(title: str) -> str:
+    """The title worth adding to every chunk: a real headline, not a first sentence standing in for one."""
+    return "" if title.endswith(("…", ".", "!", "?")) else title
+
+
 def embedding_text(meta: ArticleMeta, chunk_text: str) -> str:
-    """What the model sees for a chunk: the title gives a short passage its context."""
-    return f"{meta.title}\n{chunk_text}"
+    """What the model sees for a chunk: a headline gives a short passage its context."""
+    title = context_title(meta.title)
+    return f"{title}\n{chunk_text}" if title else chunk_text
 
 
 def ingest(

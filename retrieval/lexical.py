@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from retrieval.ingest import context_title
 from retrieval.types import SearchFilters
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ class LexicalIndex:
             if metadata.get("article_id") not in live_article_ids:
                 continue  # an uncommitted or replaced version: invisible
             chunk_ids.append(chunk_id)
-            texts.append(f"{metadata.get('title', '')}\n{text}")
+            texts.append(f"{context_title(str(metadata.get('title', '')))}\n{text}")
             file_names.append(str(metadata.get("file_name", "")))
             sources.append(str(metadata.get("source", "")))
             published.append(int(metadata.get("published_ord", 0) or 0))

@@ -61,13 +61,7 @@ WEAK = [
         "What did the German foreign minister say in Berlin?",
         "000_",
         "Annalena Baerbock",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="BM25 ranks the Baerbock passage first by far, but the dense model puts it 9th because "
-            "every 002 chunk is embedded with the pseudo-title 'STUTTGART, Germany – ...', and rank fusion "
-            "gives the lexical win no more weight than that",
-        ),
-        id="german-minister",
+        id="german-minister",  # failed while a first sentence standing in for a title was added to every chunk
     ),
     pytest.param(
         "Who described the phone call between the two presidents as a frank exchange?",
