@@ -119,10 +119,11 @@ class AnswerEngine:
 
         stage = time.perf_counter()
         mode = self.composer.mode
-        draft = self._compose(self.composer, text, resolved, hits)
+        subject = conversation.subject(text) if conversation else None
+        draft = self._compose(self.composer, text, resolved, hits, subject)
         if draft is None and self.composer is not self.extractive:
             mode = self.extractive.mode
-            draft = self._compose(self.extractive, text, resolved, hits)
+            draft = self._compose(self.extractive, text, resolved, hits, subject)
         timings.append(("compose", _ms(stage)))
         if draft is None:  # the extractive composer only cites verbatim sentences; this is a bug if reached
             log.error("extractive answer failed verification for %r", text[:80])
@@ -165,10 +166,15 @@ class AnswerEngine:
             timings_ms=(("total", _ms(started)),),
         )
 
-    def _compose(self, composer: Composer, question: str, resolved: str, hits: Sequence[Hit]) -> Draft | None:
+    def _compose(
+        self, composer: Composer, question: str, resolved: str, hits: Sequence[Hit], subject: str | None
+    ) -> Draft | None:
         """The composer's draft with citations verified and renumbered, or None when it cannot be trusted."""
         try:
-            draft = composer.compose(question, resolved, hits)
+            if composer is self.extractive:
+                draft = self.extractive.compose(question, resolved, hits, subject=subject)
+            else:
+                draft = composer.compose(question, resolved, hits)
         except LLMError as exc:
             log.warning("the %s composer failed (%s); falling back", composer.mode, type(exc).__name__)
             return None

@@ -15,6 +15,13 @@ from retrieval.qtypes import proper_names
 from retrieval.types import Answer
 
 MAX_TURNS = 5
+MAX_CARRIED_WORDS = 4
+_PERSONAL = re.compile(r"\b(he|she|him|her|his|hers)\b", re.IGNORECASE)
+_SENTENCE_START = re.compile(r"(?:^|[.!?]\s+)[\"“‘]?([A-Z][a-zà-ÿ]+(?:\s+[A-Z][a-zà-ÿ]+)*)")
+_COMMON_STARTS = frozenset(
+    "meanwhile however speaking following like any public regional founding source more events after before "
+    "according during while since".split()
+)
 _PRONOUNS = re.compile(
     r"\b(he|she|they|him|her|them|his|hers|their|theirs|it|its|that|this|those|these|there|then|the same|"
     r"the two|both|either)\b",
@@ -41,6 +48,17 @@ def content_words(text: str) -> list[str]:
     return [w for w in _WORD.findall(text) if w.lower() not in _STOP and len(w) > 1]
 
 
+def answer_names(text: str, question: str) -> tuple[str, ...]:
+    """Names an answer brings that its question did not have, in order of mention (sentence starts included)."""
+    found = set(proper_names(text))
+    for match in _SENTENCE_START.finditer(text):
+        if match.group(1).lower() not in _STOP and match.group(1).lower() not in _COMMON_STARTS:
+            found.add(match.group(1))
+    asked = question.lower()
+    fresh = [n for n in found if n.lower() not in asked]
+    return tuple(sorted(fresh, key=text.find))
+
+
 def is_follow_up(question: str) -> bool:
     """True when a question leans on the previous turn (pronouns, "and …?", or a lone word like "When?")."""
     words = content_words(question)
@@ -65,10 +83,15 @@ class Conversation:
 
     def add(self, answer: Answer) -> Conversation:
         """A new conversation with ``answer``'s turn appended (only the last few are kept)."""
-        found = proper_names(answer.text) if not answer.abstained else set()
-        names = tuple(sorted(found, key=answer.text.find))[:8]  # in order of mention: the subject comes first
-        turn = Turn(answer.question, answer.resolved_question or answer.question, answer.text[:500], names)
+        names = () if answer.abstained else answer_names(answer.text, answer.resolved_question or answer.question)
+        turn = Turn(answer.question, answer.resolved_question or answer.question, answer.text[:500], names[:8])
         return Conversation(turns=(*self.turns, turn)[-MAX_TURNS:])
+
+    def subject(self, question: str) -> str | None:
+        """The person a follow-up's "he"/"she" most likely means: the first person named in the last answer."""
+        if not self.turns or not _PERSONAL.search(question):
+            return None
+        return next((n for n in self.turns[-1].names if len(n.split()) >= 2), None)
 
     def resolve(self, question: str) -> str:
         """The question as retrieval should see it: unchanged, or with the previous turn's topic carried over."""
@@ -78,9 +101,10 @@ class Conversation:
         own = {w.lower() for w in content_words(question)}
         # The previous question's own words carry its topic; a follow-up's resolved form already holds it.
         topic = last.resolved if is_follow_up(last.question) else last.question
-        carried = [w for w in content_words(topic) if w.lower() not in own]
+        carried = [w for w in content_words(topic) if w.lower() not in own][:MAX_CARRIED_WORDS]
+        # What the last answer named first is what "it"/"he"/"she" most often means: it leads the context.
         names = [n for n in last.names if n.lower() not in question.lower()][:2]
-        context = " ".join(dict.fromkeys([*carried, *names]))
+        context = " ".join(dict.fromkeys([*names, *carried]))
         return f"{question.strip()} ({context})" if context else question
 
     def history(self) -> list[tuple[str, str]]:

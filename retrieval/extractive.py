@@ -180,15 +180,27 @@ class ExtractiveComposer:
         ]
         return sorted(scored, key=lambda c: -c.score)
 
+    def _window(self, sentence: Sentence) -> list[Sentence]:
+        """The sentence with its neighbours: where a name or a reason usually sits."""
+        window = [sentence]
+        for offset in (-1, 1):
+            neighbour = self.pool.neighbour(sentence, offset)
+            if neighbour is not None:
+                window.append(neighbour)
+        return window
+
+    def _about(self, subject: str | None, sentence: Sentence) -> bool:
+        """True unless a follow-up's "he"/"she" means someone the sentence and its neighbours never name."""
+        if not subject:
+            return True
+        around = " ".join(s.text for s in self._window(sentence)).lower()
+        return any(part.lower() in around for part in subject.split() if len(part) > 2)
+
     def evidence(self, question: str, best: Scored) -> Evidence:
         """What the answer-or-abstain decision looks at, for the chosen sentence."""
         own = [t for w in content_words(question) if w.lower() not in _CUE_WORDS for t in tokenize([w])[0]]
         own = list(dict.fromkeys(own))
-        window = [best.sentence]
-        for offset in (-1, 1):
-            neighbour = self.pool.neighbour(best.sentence, offset)
-            if neighbour is not None:
-                window.append(neighbour)
+        window = self._window(best.sentence)
         window_tokens = {t for tokens in tokenize([s.text for s in window]) for t in tokens}
         frequency, chunks = self.pool.index.term_statistics(own)
         idf = {t: math.log(1 + (chunks + 1) / (frequency[t] + 0.5)) for t in own}
@@ -247,8 +259,13 @@ class ExtractiveComposer:
             return self.pool.joined(sentence, following)
         return sentence
 
-    def compose(self, question: str, resolved: str, hits: Sequence[Hit], max_claims: int = 2) -> Draft:
-        """The cited answer, or an abstention pointing at the closest passage."""
+    def compose(
+        self, question: str, resolved: str, hits: Sequence[Hit], max_claims: int = 2, subject: str | None = None
+    ) -> Draft:
+        """The cited answer, or an abstention pointing at the closest passage.
+
+        ``subject`` is the person a follow-up's pronoun refers to; an answer that is not about them abstains.
+        """
         ranked = self.score(question, resolved, hits)
         kind = answer_type(question)
         if not ranked:
@@ -256,7 +273,11 @@ class ExtractiveComposer:
         best = ranked[0]
         evidence = self.evidence(question, best)
         confidence = answerable(evidence)
-        if confidence < self.abstain_threshold or not self._names_head(question, best.sentence):
+        if (
+            confidence < self.abstain_threshold
+            or not self._names_head(question, best.sentence)
+            or not self._about(subject, best.sentence)
+        ):
             closest = prompts.CLOSEST.format(quote=_clip(best.sentence.text, 200).strip("“”\"'"))
             return Draft(f"{prompts.ABSTAIN} {closest}", (_citation(1, best.sentence),), True, confidence)
 

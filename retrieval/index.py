@@ -41,6 +41,7 @@ class Index:
         self._generation = -1
         self._articles: dict[str, ArticleRecord] = {}
         self._live: frozenset[str] = frozenset()
+        self._path_of: dict[str, str] = {}
         self._lexical: LexicalIndex | None = None
 
     # --- keeping the in-memory views current ---------------------------------------------------------
@@ -57,6 +58,7 @@ class Index:
                 return
             self._articles = self._store.articles()
             self._live = frozenset(r.meta.article_id for r in self._articles.values())
+            self._path_of = {r.meta.article_id: r.path for r in self._articles.values()}
             self._lexical = self._load_or_build_lexical(generation)
             self._generation = generation
 
@@ -218,7 +220,8 @@ class Index:
 
     def article_text(self, article_id: str) -> str:
         """The full text of an article, exactly as ingested (citations quote it verbatim)."""
-        text = self._store.article_text(article_id)
+        # The path from the last refresh makes it a key lookup; a stale one falls back to a scan.
+        text = self._store.article_text(article_id, self._path_of.get(article_id))
         if text is None:
             raise QueryError(f"no article with id {article_id!r} in the index")
         return text

@@ -114,8 +114,8 @@ def ingest(
     progress: ProgressCallback | None = None,
 ) -> IngestReport:
     """Write new and changed articles, leave unchanged ones alone, optionally prune removed ones."""
-    store.recover()
     existing = store.articles()
+    store.recover(existing)  # cleaning up never changes which articles are committed
     items = list(items)
     loaded_keys = {item.path for item in items if isinstance(item, Article)}
     unread = {item.path for item in items if isinstance(item, SkippedFile)}  # a container skipped whole

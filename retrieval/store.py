@@ -168,8 +168,17 @@ class ChunkStore:
             for m in self._manifest_records("article")
         }
 
-    def article_text(self, article_id: str) -> str | None:
-        """The full text of a committed article, or None."""
+    def article_text(self, article_id: str, path: str | None = None) -> str | None:
+        """The full text of a committed article, or None.
+
+        ``path``, when the caller knows it, turns a metadata scan of the manifest into a key lookup.
+        """
+        if path is not None:
+            got = self._manifest.get(ids=[_record_id(path)], include=["documents", "metadatas"])
+            documents = got.get("documents") or []
+            metadatas = got.get("metadatas") or []
+            if documents and metadatas and metadatas[0] and metadatas[0].get("article_id") == article_id:
+                return documents[0]
         # Only committed records: a pending marker of the same id (an ingest in progress) has no text.
         where = {"$and": [{"kind": "article"}, {"article_id": article_id}]}
         got = self._manifest.get(where=cast(Any, where), include=["documents"], limit=1)
@@ -243,9 +252,13 @@ class ChunkStore:
             batch = list(article_ids[start : start + 500])
             self._chunks.delete(where=cast(Any, {"article_id": {"$in": batch}}))
 
-    def recover(self) -> int:
-        """Remove chunks left by an ingest that stopped before committing; returns how many articles."""
-        committed = {r.meta.article_id for r in self.articles().values()}
+    def recover(self, committed_records: dict[str, ArticleRecord] | None = None) -> int:
+        """Remove chunks left by an ingest that stopped before committing; returns how many articles.
+
+        ``committed_records`` is :meth:`articles` when the caller has just read it (saves a second read).
+        """
+        records = self.articles() if committed_records is None else committed_records
+        committed = {r.meta.article_id for r in records.values()}
         pending = [str(m["article_id"]) for m in self._manifest_records("pending")]
         orphans = [a for a in pending if a not in committed]
         self.delete_chunks(orphans)
