@@ -83,8 +83,12 @@ class Conversation:
 
     def add(self, answer: Answer) -> Conversation:
         """A new conversation with ``answer``'s turn appended (only the last few are kept)."""
-        names = () if answer.abstained else answer_names(answer.text, answer.resolved_question or answer.question)
-        turn = Turn(answer.question, answer.resolved_question or answer.question, answer.text[:500], names[:8])
+        names = (
+            () if answer.abstained else answer_names(answer.text, answer.resolved_question or answer.question)
+        )
+        turn = Turn(
+            answer.question, answer.resolved_question or answer.question, answer.text[:500], names[:8]
+        )
         return Conversation(turns=(*self.turns, turn)[-MAX_TURNS:])
 
     def subject(self, question: str) -> str | None:

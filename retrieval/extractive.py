@@ -260,7 +260,12 @@ class ExtractiveComposer:
         return sentence
 
     def compose(
-        self, question: str, resolved: str, hits: Sequence[Hit], max_claims: int = 2, subject: str | None = None
+        self,
+        question: str,
+        resolved: str,
+        hits: Sequence[Hit],
+        max_claims: int = 2,
+        subject: str | None = None,
     ) -> Draft:
         """The cited answer, or an abstention pointing at the closest passage.
 
