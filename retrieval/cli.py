@@ -55,7 +55,7 @@ def print_report(report: IngestReport) -> None:
         f"removed {len(report.removed)}, skipped {len(report.skipped)} · {report.chunks_written} chunks written"
     )
     for skipped in report.skipped:
-        console.print(f"  [yellow]skipped[/] {skipped.path}: {skipped.reason}", highlight=False)
+        err.print(f"  [yellow]skipped[/] {skipped.path}: {skipped.reason}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -94,7 +94,7 @@ def ingest(
         f"index: {stats.articles} articles, {stats.chunks} chunks at {stats.location}", highlight=False
     )
     if not (report.added or report.updated or report.unchanged) and report.skipped:
-        raise typer.Exit(1)
+        raise fail("nothing was ingested: every input was skipped (reasons above)")
 
 
 @app.command()
