@@ -63,10 +63,13 @@ class Index:
             self._generation = generation
 
     def _lexical_folder(self, generation: int) -> Path:
-        """Where the BM25 index of this exact store state is saved (keyed by store, generation, contents)."""
+        """Where the BM25 index of this exact store state is saved (keyed by collection, generation, contents).
+
+        The collection's UUID, not its address, names the store: a restarted server keeps its saved index.
+        """
         key = hashlib.sha1(usedforsecurity=False)
         store = self._store
-        for part in (store.location, store.collection_name, str(generation), str(store.count_chunks())):
+        for part in (store.collection_id, store.collection_name, str(generation), str(store.count_chunks())):
             key.update(part.encode("utf-8") + b"\0")
         for article_id in sorted(self._live):
             key.update(article_id.encode("ascii", "replace"))

@@ -134,6 +134,11 @@ class ChunkStore:
             ) from exc
         self.vectors: ChromaVectorStore = ChromaVectorStore(chroma_collection=self._chunks)
 
+    @property
+    def collection_id(self) -> str:
+        """The chunk collection's UUID: stable across restarts, new when a collection is recreated."""
+        return str(self._chunks.id)
+
     # --- manifest ------------------------------------------------------------------------------------
     def generation(self) -> int:
         """A counter bumped by every commit, so other processes notice a changed index."""
