@@ -26,7 +26,7 @@ from retrieval.types import Citation, Hit
 
 # Weights of the ranking score; calibrated on half of the eval set, checked on the other half.
 W_DENSE, W_LEXICAL, W_TYPE, W_RANK = 0.5, 0.3, 0.15, 0.05
-EMBEDDED_CANDIDATES = 12  # only the best candidates by cheap features are embedded
+EMBEDDED_CANDIDATES = 8  # only the best candidates by cheap features are embedded
 SECOND_CLAIM_RATIO = 0.93  # a second sentence must score this close to the best
 SUPPORT_SIMILARITY = 0.78  # another article's sentence this similar backs the same claim
 WORD_MATCH_SIMILARITY = (
@@ -196,8 +196,12 @@ class ExtractiveComposer:
         around = " ".join(s.text for s in self._window(sentence)).lower()
         return any(part.lower() in around for part in subject.split() if len(part) > 2)
 
-    def evidence(self, question: str, best: Scored) -> Evidence:
-        """What the answer-or-abstain decision looks at, for the chosen sentence."""
+    def evidence(self, question: str, best: Scored, threshold: float | None = None) -> Evidence:
+        """What the answer-or-abstain decision looks at, for the chosen sentence.
+
+        With ``threshold``, the costly ``unmatched`` feature (word embeddings) is only computed when the
+        decision depends on it; otherwise it is set to the bound that decides, with the same outcome.
+        """
         own = [t for w in content_words(question) if w.lower() not in _CUE_WORDS for t in tokenize([w])[0]]
         own = list(dict.fromkeys(own))
         window = self._window(best.sentence)
@@ -211,6 +215,20 @@ class ExtractiveComposer:
             for w in content_words(question)
             if w.lower() not in _CUE_WORDS and not set(tokenize([w])[0]) <= window_tokens
         ]
+        evidence = Evidence(
+            dense=best.dense,
+            lexical=best.lexical,
+            typed=best.typed,
+            needs_type=answer_type(question) not in (AnswerType.OTHER, AnswerType.REASON),
+            unknown=(len(own) - len(known)) / len(own) if own else 0.0,
+            missing=sum(idf[t] for t in known if t not in window_tokens) / total_idf if known else 0.0,
+        )
+        most_unmatched = len(missing_words) / len(own) if own else 0.0
+        if threshold is not None and (
+            answerable(evidence) < threshold  # abstains even if every missing word had a synonym nearby
+            or answerable(replace(evidence, unmatched=most_unmatched)) >= threshold  # answers even if none had
+        ):
+            return evidence if answerable(evidence) < threshold else replace(evidence, unmatched=most_unmatched)
         unmatched = 0.0
         if missing_words and own:
             window_words = list(dict.fromkeys(w.lower() for s in window for w in content_words(s.text)))
@@ -221,15 +239,7 @@ class ExtractiveComposer:
                 if nearest < WORD_MATCH_SIMILARITY:
                     unmatched += 1
             unmatched /= len(own)
-        return Evidence(
-            dense=best.dense,
-            unmatched=unmatched,
-            lexical=best.lexical,
-            typed=best.typed,
-            needs_type=answer_type(question) not in (AnswerType.OTHER, AnswerType.REASON),
-            unknown=(len(own) - len(known)) / len(own) if own else 0.0,
-            missing=sum(idf[t] for t in known if t not in window_tokens) / total_idf if known else 0.0,
-        )
+        return replace(evidence, unmatched=unmatched)
 
     def _names_head(self, question: str, sentence: Sentence) -> bool:
         """For "who/what is the X of Y": the sentence must name X (or a near synonym), else it can't answer."""
@@ -276,7 +286,7 @@ class ExtractiveComposer:
         if not ranked:
             return Draft(prompts.ABSTAIN, (), True, 0.0)
         best = ranked[0]
-        evidence = self.evidence(question, best)
+        evidence = self.evidence(question, best, self.abstain_threshold)
         confidence = answerable(evidence)
         if (
             confidence < self.abstain_threshold
