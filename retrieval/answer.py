@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from retrieval import prompts
+from retrieval.aliases import expand
 from retrieval.citations import verified
 from retrieval.config import Settings
 from retrieval.conversation import Conversation
@@ -105,7 +106,7 @@ class AnswerEngine:
         resolved = self.resolve(text, conversation)
         stage = time.perf_counter()
         try:
-            hits = self.index.search(resolved, k=SEARCH_K)
+            hits = self.index.search(expand(resolved), k=SEARCH_K)
         except QueryError:
             return self._canned(original, prompts.EMPTY_QUESTION, started)
         timings.append(("retrieve", _ms(stage)))
@@ -147,7 +148,7 @@ class AnswerEngine:
         context = conversation or Conversation()
         for part in parts:
             resolved = context.resolve(part)  # "… and who co-wrote it with him?" leans on the first part
-            hits = self.index.search(resolved, k=SEARCH_K)
+            hits = self.index.search(expand(resolved), k=SEARCH_K)
             draft = self.extractive.compose(part, resolved, hits, max_claims=1)
             drafts.append(draft)
             context = context.add(

@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     search_k: int = Field(5, ge=1, le=100, description="Hits returned by default.")
     max_question_chars: int = Field(2000, ge=50, description="Longer questions are cut to this length.")
     abstain_threshold: float = Field(
-        0.45, ge=0, le=1, description="Confidence below which the engine abstains."
+        0.4, ge=0, le=1, description="Confidence below which the engine abstains."
     )
 
     # --- generative mode (any OpenAI-compatible endpoint) ---------------------------------------------

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from retrieval import prompts
+from retrieval.aliases import aliases, expand
 from retrieval.confidence import Evidence, answerable
 from retrieval.conversation import content_words
 from retrieval.lexical import tokenize
@@ -39,6 +40,7 @@ _NUMBER = re.compile(r"\d[\d,.]*")
 _REASON_LEAD = re.compile(
     r"^[\"“‘']?(that’s|that's|this is|that is|it is|because|thanks to|the reason)\b", re.IGNORECASE
 )
+_PRONOUN_START = re.compile(r"^[\"“‘']?(he|she|they|it|this|that|these|those)\b", re.IGNORECASE)
 # Words that say what kind of answer is wanted, not what it is about.
 _CUE_WORDS = frozenset(
     (
@@ -116,9 +118,27 @@ def _weights(question: str, context: str) -> dict[str, float]:
     return weights
 
 
-def _lexical(weights: dict[str, float], sentence_tokens: set[str]) -> float:
+def _alias_tokens(words: list[str]) -> dict[str, set[str]]:
+    """For each stemmed question token, the stemmed tokens of its aliases ("ankara" → "turkey", …)."""
+    found: dict[str, set[str]] = {}
+    for word in words:
+        names = aliases(word)
+        if names:
+            for token in tokenize([word])[0]:
+                found.setdefault(token, set()).update(t for n in names for t in tokenize([n])[0])
+    return found
+
+
+def _covered(token: str, sentence_tokens: set[str], alias_tokens: dict[str, set[str]]) -> bool:
+    return token in sentence_tokens or bool(alias_tokens.get(token, set()) & sentence_tokens)
+
+
+def _lexical(
+    weights: dict[str, float], sentence_tokens: set[str], alias_tokens: dict[str, set[str]]
+) -> float:
     total = sum(weights.values())
-    return sum(w for t, w in weights.items() if t in sentence_tokens) / total if total else 0.0
+    covered = sum(w for t, w in weights.items() if _covered(t, sentence_tokens, alias_tokens))
+    return covered / total if total else 0.0
 
 
 def _clip(text: str, limit: int = MAX_CLAIM_CHARS) -> str:
@@ -158,13 +178,14 @@ class ExtractiveComposer:
         kind = answer_type(question)
         weights = _weights(question, resolved[len(question) :] if resolved.startswith(question) else resolved)
         token_sets = [set(tokens) for tokens in tokenize([s.text for s in sentences])]
+        alias_tokens = _alias_tokens(content_words(resolved))
         cheap = [
-            Scored(s, _lexical(weights, tokens), has_answer(kind, s.text, question))
+            Scored(s, _lexical(weights, tokens, alias_tokens), has_answer(kind, s.text, question))
             for s, tokens in zip(sentences, token_sets, strict=True)
         ]
         cheap.sort(key=lambda c: -(0.5 * c.lexical + 0.3 * c.typed + 0.2 / c.sentence.hit_rank))
         shortlist = cheap[:EMBEDDED_CANDIDATES]
-        question_vector = np.asarray(self.pool.index.embed_query(resolved), dtype=np.float32)
+        question_vector = np.asarray(self.pool.index.embed_query(expand(resolved)), dtype=np.float32)
         question_vector /= np.linalg.norm(question_vector) or 1.0
         similarities = self.pool.embed([c.sentence for c in shortlist]) @ question_vector
         scored = [
@@ -210,10 +231,12 @@ class ExtractiveComposer:
         idf = {t: math.log(1 + (chunks + 1) / (frequency[t] + 0.5)) for t in own}
         known = [t for t in own if frequency[t] > 0]
         total_idf = sum(idf[t] for t in known) or 1.0
+        alias_tokens = _alias_tokens(content_words(question))
         missing_words = [
             w.lower()
             for w in content_words(question)
-            if w.lower() not in _CUE_WORDS and not set(tokenize([w])[0]) <= window_tokens
+            if w.lower() not in _CUE_WORDS
+            and not all(_covered(t, window_tokens, alias_tokens) for t in tokenize([w])[0])
         ]
         evidence = Evidence(
             dense=best.dense,
@@ -221,14 +244,19 @@ class ExtractiveComposer:
             typed=best.typed,
             needs_type=answer_type(question) not in (AnswerType.OTHER, AnswerType.REASON),
             unknown=(len(own) - len(known)) / len(own) if own else 0.0,
-            missing=sum(idf[t] for t in known if t not in window_tokens) / total_idf if known else 0.0,
+            missing=sum(idf[t] for t in known if not _covered(t, window_tokens, alias_tokens)) / total_idf
+            if known
+            else 0.0,
         )
         most_unmatched = len(missing_words) / len(own) if own else 0.0
         if threshold is not None and (
             answerable(evidence) < threshold  # abstains even if every missing word had a synonym nearby
-            or answerable(replace(evidence, unmatched=most_unmatched)) >= threshold  # answers even if none had
+            or answerable(replace(evidence, unmatched=most_unmatched))
+            >= threshold  # answers even if none had
         ):
-            return evidence if answerable(evidence) < threshold else replace(evidence, unmatched=most_unmatched)
+            return (
+                evidence if answerable(evidence) < threshold else replace(evidence, unmatched=most_unmatched)
+            )
         unmatched = 0.0
         if missing_words and own:
             window_words = list(dict.fromkeys(w.lower() for s in window for w in content_words(s.text)))
@@ -265,7 +293,12 @@ class ExtractiveComposer:
         listing = kind in (AnswerType.LIST, AnswerType.PLACE) and (
             len(_new_names(following.text, question)) >= 2 > len(_new_names(sentence.text, question))
         )
-        if lead_in or reason or listing:
+        # "… Lukashenko urged members to stand united." + "He made his plea to Armenia, …" for "… his plea?"
+        own = {t for w in content_words(question) if w.lower() not in _CUE_WORDS for t in tokenize([w])[0]}
+        carries_on = bool(_PRONOUN_START.match(following.text)) and bool(
+            (own & set(tokenize([following.text])[0])) - set(tokenize([sentence.text])[0])
+        )
+        if lead_in or reason or listing or carries_on:
             return self.pool.joined(sentence, following)
         return sentence
 

@@ -51,12 +51,16 @@ ANSWERABLE = [
     ("What did Zelensky warn about?", ["Donbas"], "001"),
     ("After which event did Sweden form closer relations with NATO?", ["Soviet collapse"], "001"),
     ("In which countries has the alliance dedicated a considerable presence?", ["Poland"], "002"),
+    # A capital or a demonym standing for its country ("Stockholm", "the Finnish public").
+    ("What kind of arms would Stockholm refuse to host?", ["nuclear weapons"], "001"),
+    ("What share of the Finnish public favours joining the alliance?", ["53 percent"], "002"),
+    # The answer is in the sentence after the one that matches best ("He made his plea to …").
+    ("Which countries did Lukashenko make his plea to?", ["Kazakhstan"], "001"),
 ]
 
 # Near-topic questions the articles do not answer.
 UNANSWERABLE = [
     "How many troops does Sweden have?",
-    "When did Sweden officially become a NATO member?",
     "How long is the border between Finland and Russia?",
     "How much does Finland spend on defence as a share of GDP?",
     "In which year was NATO founded?",
