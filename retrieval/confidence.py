@@ -1,8 +1,8 @@
 """Answer or abstain: a calibrated logistic model over a few features of the best candidate sentence.
 
-The coefficients were fitted on half of ``eval/questions.jsonl`` (answerable questions answered correctly
-against unanswerable ones) and checked on the other half and on held-back questions; refit them with
-``python -m eval.calibrate`` when the features change.
+The coefficients were fitted on ``eval/questions.jsonl`` (right answers against unanswerable questions and
+wrong answers) and checked on ``eval/heldout.jsonl``, which the fit never sees; refit them with
+``python -m eval.calibrate`` whenever the features or the ranking change.
 """
 
 from __future__ import annotations
