@@ -100,9 +100,8 @@ def _new_names(text: str, question: str) -> set[str]:
 
 def _disagree(first: Sentence, second: Sentence) -> bool:
     """Two articles giving different figures."""
-    return first.article.article_id != second.article.article_id and set(_NUMBER.findall(first.text)) != set(
-        _NUMBER.findall(second.text)
-    )
+    figures = set(_NUMBER.findall(first.text)), set(_NUMBER.findall(second.text))
+    return first.article.article_id != second.article.article_id and all(figures) and figures[0] != figures[1]
 
 
 def _weights(question: str, context: str) -> dict[str, float]:
@@ -332,10 +331,11 @@ class ExtractiveComposer:
         vectors = self.pool.embed([c.sentence for c in ranked])
         claims: list[list[Sentence]] = [[self._extended(best, kind, question)]]
         used = {0}
-        # Another article saying the same thing backs the same claim.
+        # Another article saying the same thing backs the same claim (a different figure does not: it differs).
         for i, other in enumerate(ranked[1:], start=1):
             same_article = other.sentence.article.article_id == best.sentence.article.article_id
-            if not same_article and float(vectors[i] @ vectors[0]) >= SUPPORT_SIMILARITY:
+            similar = float(vectors[i] @ vectors[0]) >= SUPPORT_SIMILARITY
+            if not same_article and similar and not _disagree(best.sentence, other.sentence):
                 claims[0].append(other.sentence)
                 used.add(i)
                 break
