@@ -146,18 +146,7 @@ def _clip(text: str, limit: int = MAX_CLAIM_CHARS) -> str:
 
 
 def _citation(n: int, sentence: Sentence) -> Citation:
-    meta = sentence.article
-    return Citation(
-        n=n,
-        article_id=meta.article_id,
-        file_name=meta.file_name,
-        title=meta.title,
-        quote=sentence.text,
-        start_char=sentence.start_char,
-        end_char=sentence.end_char,
-        url=meta.url,
-        published=meta.published,
-    )
+    return Citation.of(n, sentence.article, sentence.text, sentence.start_char, sentence.end_char)
 
 
 class ExtractiveComposer:

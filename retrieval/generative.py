@@ -168,18 +168,7 @@ def _variants(quote: str) -> Iterator[str]:
 
 def _citation(n: int, hit: Hit, span: tuple[int, int]) -> Citation:
     start, end = span
-    meta = hit.article
-    return Citation(
-        n=n,
-        article_id=meta.article_id,
-        file_name=meta.file_name,
-        title=meta.title,
-        quote=hit.text[start:end],
-        start_char=hit.start_char + start,
-        end_char=hit.start_char + end,
-        url=meta.url,
-        published=meta.published,
-    )
+    return Citation.of(n, hit.article, hit.text[start:end], hit.start_char + start, hit.start_char + end)
 
 
 @dataclass(frozen=True)

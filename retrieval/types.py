@@ -83,6 +83,21 @@ class Citation:
     url: str | None = None
     published: date | None = None
 
+    @classmethod
+    def of(cls, n: int, article: ArticleMeta, quote: str, start_char: int, end_char: int) -> Citation:
+        """Citation ``n`` of ``quote``, found at ``start_char:end_char`` of ``article``."""
+        return cls(
+            n=n,
+            article_id=article.article_id,
+            file_name=article.file_name,
+            title=article.title,
+            quote=quote,
+            start_char=start_char,
+            end_char=end_char,
+            url=article.url,
+            published=article.published,
+        )
+
 
 @dataclass(frozen=True)
 class Answer:
