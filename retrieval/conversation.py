@@ -11,7 +11,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from retrieval.qtypes import proper_names
+from retrieval.qtypes import head_noun, proper_names
 from retrieval.types import Answer
 
 MAX_TURNS = 5
@@ -59,6 +59,17 @@ def answer_names(text: str, question: str) -> tuple[str, ...]:
     return tuple(sorted(fresh, key=text.find))
 
 
+def _asked_first(names: tuple[str, ...], text: str, question: str) -> tuple[str, ...]:
+    """Put first the name the question asked for: "Who is Finland's prime minister?" → the name after it."""
+    head = head_noun(question)
+    at = text.lower().find(head.lower()) if head else -1
+    if at < 0:
+        return names
+    after = [n for n in names if text.find(n, at) >= 0]
+    nearest = min(after, key=lambda n: text.find(n, at), default=None)
+    return (nearest, *(n for n in names if n != nearest)) if nearest else names
+
+
 def is_follow_up(question: str) -> bool:
     """True when a question leans on the previous turn (pronouns, "and …?", or a lone word like "When?")."""
     words = content_words(question)
@@ -86,6 +97,7 @@ class Conversation:
         names = (
             () if answer.abstained else answer_names(answer.text, answer.resolved_question or answer.question)
         )
+        names = _asked_first(names, answer.text, answer.question)
         turn = Turn(
             answer.question, answer.resolved_question or answer.question, answer.text[:500], names[:8]
         )
@@ -108,6 +120,10 @@ class Conversation:
         carried = [w for w in content_words(topic) if w.lower() not in own][:MAX_CARRIED_WORDS]
         # What the last answer named first is what "it"/"he"/"she" most often means: it leads the context.
         names = [n for n in last.names if n.lower() not in question.lower()][:2]
+        person = self.subject(question)
+        if person and content_words(question):
+            # "what did she say about Russia?": the person is the context; the rest would drown the question.
+            names, carried = [person], []
         context = " ".join(dict.fromkeys([*names, *carried]))
         return f"{question.strip()} ({context})" if context else question
 
