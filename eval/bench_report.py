@@ -132,7 +132,8 @@ def latency_chart(result: BenchResult, path: Path) -> None:
     ax.set_ylabel("latency, ms, log scale (solid p95, dashed p50)")
     ax.set_title("Warm query latency vs corpus size")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7)
+    if ax.get_legend_handles_labels()[0]:  # a run with no latency points has nothing to label
+        ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
