@@ -18,7 +18,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eval.bench_measure import median
+from eval.bench_measure import median, stop
 
 if TYPE_CHECKING:
     from retrieval import Settings
@@ -145,12 +145,7 @@ def serve_to_ready(settings: Settings, timeout_s: float = 120) -> float:
             time.sleep(0.02)
         return _FakeBotApi.first_poll - start
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout_s=15)
         server.shutdown()
         server.server_close()
 

@@ -92,6 +92,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def stop(process: subprocess.Popen[bytes] | subprocess.Popen[str], timeout_s: float) -> None:
+    """Ask a child process to stop (SIGTERM), and kill it if it has not within ``timeout_s``."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextlib.contextmanager
 def chroma_server(path: Path, chroma_bin: str, timeout_s: float = 60.0) -> Iterator[tuple[str, int]]:
     """Run ``chroma run`` on loopback for the duration of the block; yields (host, port)."""
@@ -117,10 +127,5 @@ def chroma_server(path: Path, chroma_bin: str, timeout_s: float = 60.0) -> Itera
                 time.sleep(0.1)
         yield "127.0.0.1", port
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout_s=10)
         log.close()
