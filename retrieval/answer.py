@@ -103,6 +103,10 @@ class AnswerEngine:
         text = text[: self.settings.max_question_chars]
         timings: list[tuple[str, float]] = []
 
+        parts = split_compound(text) if self.composer is self.extractive else [text]
+        if len(parts) > 1:  # each part is searched on its own: a search of the whole would go unused
+            return self._ask_parts(original, parts, conversation, started)
+
         resolved = self.resolve(text, conversation)
         stage = time.perf_counter()
         try:
@@ -111,12 +115,7 @@ class AnswerEngine:
             return self._canned(original, prompts.EMPTY_QUESTION, started)
         timings.append(("retrieve", _ms(stage)))
         if not hits:
-            empty = self.index.stats().articles == 0
-            return self._canned(original, prompts.NOTHING_INDEXED if empty else prompts.ABSTAIN, started)
-
-        parts = split_compound(text) if self.composer is self.extractive else [text]
-        if len(parts) > 1:
-            return self._ask_parts(original, parts, conversation, started)
+            return self._nothing_found(original, started)
 
         stage = time.perf_counter()
         mode = self.composer.mode
@@ -140,20 +139,29 @@ class AnswerEngine:
             resolved_question=resolved if resolved != text else None,
         )
 
+    def _nothing_found(self, original: str, started: float) -> Answer:
+        """No passage at all: say whether the index is empty or the articles just don't say."""
+        empty = self.index.stats().articles == 0
+        return self._canned(original, prompts.NOTHING_INDEXED if empty else prompts.ABSTAIN, started)
+
     def _ask_parts(
         self, original: str, parts: list[str], conversation: Conversation | None, started: float
     ) -> Answer:
         """Answer each part of a compound question and join the answers."""
         drafts = []
+        found_any = False
         context = conversation or Conversation()
         for part in parts:
             resolved = context.resolve(part)  # "… and who co-wrote it with him?" leans on the first part
             hits = self.index.search(expand(resolved), k=SEARCH_K)
+            found_any = found_any or bool(hits)
             draft = self.extractive.compose(part, resolved, hits, max_claims=1)
             drafts.append(draft)
             context = context.add(
                 Answer(question=part, text=draft.text, abstained=draft.abstained, resolved_question=resolved)
             )
+        if not found_any:
+            return self._nothing_found(original, started)
         merged = merge(drafts)
         checked = verified(merged.text, merged.citations, self.index.article_text)
         if checked is None:  # pragma: no cover - extractive quotes are cut from the articles themselves

@@ -194,3 +194,5 @@ def test_an_empty_index_says_so(make_settings, embed_model) -> None:  # type: ig
     index: Index = open_index(make_settings(), embed_model=embed_model)
     answer = AnswerEngine(index).ask("Who is the president of Finland?")
     assert answer.abstained and "No articles are indexed" in answer.text
+    compound = AnswerEngine(index).ask("Who is the president of Finland, and who leads Sweden?")
+    assert compound.abstained and "No articles are indexed" in compound.text
