@@ -30,6 +30,8 @@ from retrieval.types import (
     IngestReport,
     SearchFilters,
     SkippedFile,
+    Trace,
+    TracedSentence,
     to_dict,
     to_json,
 )
@@ -56,6 +58,8 @@ __all__ = [
     "SearchFilters",
     "Settings",
     "SkippedFile",
+    "Trace",
+    "TracedSentence",
     "build_engine",
     "open_index",
     "to_dict",

@@ -25,7 +25,7 @@ from retrieval.errors import LLMError, QueryError
 from retrieval.extractive import Draft, ExtractiveComposer, merge
 from retrieval.index import Index
 from retrieval.passages import SentencePool
-from retrieval.types import Answer, Hit
+from retrieval.types import Answer, Hit, Trace
 
 log = logging.getLogger(__name__)
 SEARCH_K = 8
@@ -109,8 +109,9 @@ class AnswerEngine:
 
         resolved = self.resolve(text, conversation)
         stage = time.perf_counter()
+        query = expand(resolved)
         try:
-            hits = self.index.search(expand(resolved), k=SEARCH_K)
+            hits = self.index.search(query, k=SEARCH_K)
         except QueryError:
             return self._canned(original, prompts.EMPTY_QUESTION, started)
         timings.append(("retrieve", _ms(stage)))
@@ -137,6 +138,12 @@ class AnswerEngine:
             mode=mode,
             timings_ms=tuple(timings),
             resolved_question=resolved if resolved != text else None,
+            trace=Trace(
+                query=query,
+                hits=tuple(hits),
+                decision="decline" if draft.abstained else "answer",
+                confidence=draft.confidence,
+            ),
         )
 
     def _nothing_found(self, original: str, started: float) -> Answer:
@@ -149,11 +156,15 @@ class AnswerEngine:
     ) -> Answer:
         """Answer each part of a compound question and join the answers."""
         drafts = []
+        all_hits: list[Hit] = []
+        queries: list[str] = []
         found_any = False
         context = conversation or Conversation()
         for part in parts:
             resolved = context.resolve(part)  # "… and who co-wrote it with him?" leans on the first part
-            hits = self.index.search(expand(resolved), k=SEARCH_K)
+            queries.append(expand(resolved))
+            hits = self.index.search(queries[-1], k=SEARCH_K)
+            all_hits.extend(h for h in hits if h.chunk_id not in {seen.chunk_id for seen in all_hits})
             found_any = found_any or bool(hits)
             draft = self.extractive.compose(part, resolved, hits, max_claims=1)
             drafts.append(draft)
@@ -173,6 +184,12 @@ class AnswerEngine:
             abstained=merged.abstained,
             mode=self.extractive.mode,
             timings_ms=(("total", _ms(started)),),
+            trace=Trace(
+                query=" | ".join(queries),
+                hits=tuple(all_hits),
+                decision="decline" if merged.abstained else "answer",
+                confidence=merged.confidence,
+            ),
         )
 
     def _compose(

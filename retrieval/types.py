@@ -100,6 +100,33 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class TracedSentence:
+    """A sentence the engine weighed for an answer: where it is, how it scored, whether it was quoted."""
+
+    article: ArticleMeta
+    start_char: int
+    end_char: int
+    score: float
+    chosen: bool = False
+
+
+@dataclass(frozen=True)
+class Trace:
+    """What the engine ran for one answer: the search it made, what ranked where, and why it decided so.
+
+    The eval, the bot's ``/sources`` and the citation check read this instead of searching again.
+    ``decision`` is ``"answer"``, ``"closest"`` (a partial answer: the nearest passage, said as such) or
+    ``"decline"``.
+    """
+
+    query: str  # the text actually searched (the resolved follow-up, for a follow-up)
+    hits: tuple[Hit, ...] = ()  # what retrieval returned, best first (rank = position + 1)
+    sentences: tuple[TracedSentence, ...] = ()  # the candidates weighed, best first
+    decision: str = "decline"
+    confidence: float = 0.0
+
+
+@dataclass(frozen=True)
 class Answer:
     """A short answer with ``[n]`` markers, the citations they refer to, and whether it abstained."""
 
@@ -110,6 +137,7 @@ class Answer:
     mode: str = "extractive"  # or "generative"
     timings_ms: tuple[tuple[str, float], ...] = ()  # (stage, milliseconds), in order
     resolved_question: str | None = None  # the follow-up as rewritten for retrieval, when it differs
+    trace: Trace | None = None  # what the engine searched and weighed (None for canned replies)
 
 
 @dataclass(frozen=True)
