@@ -6,7 +6,7 @@
 >>> index.search("Who leads Finland's government?", k=3)
 """
 
-from retrieval.answer import AnswerEngine, build_engine
+from retrieval.answering import AnswerEngine, build_engine
 from retrieval.config import Settings
 from retrieval.conversation import Conversation
 from retrieval.errors import (

@@ -16,7 +16,7 @@ from retrieval.config import Settings
 from retrieval.errors import NewsbotError
 
 if TYPE_CHECKING:
-    from retrieval.answer import AnswerEngine
+    from retrieval.answering import AnswerEngine
     from retrieval.types import Answer
 
 CHAT_HELP = (
@@ -41,7 +41,7 @@ def render_answer(answer: Answer) -> None:
 
 def build_configured_engine() -> AnswerEngine:
     """The engine over the configured index (generative when NEWSBOT_LLM_* is set)."""
-    from retrieval.answer import build_engine
+    from retrieval.answering import build_engine
 
     settings = Settings()
     return build_engine(settings, open_configured_index(settings))

@@ -25,9 +25,10 @@ from retrieval import (
     prompts,
     to_json,
 )
-from retrieval.answer import SEARCH_K
+from retrieval.answering import Decision, build_query
+from retrieval.answering.evidence import Evidence
+from retrieval.answering.generative import GenerativeComposer, ground, locate, located, one_line, parse_reply
 from retrieval.citations import MARKER
-from retrieval.generative import GenerativeComposer, ground, locate, located, one_line, parse_reply
 from retrieval.llm import ChatClient
 from retrieval.types import ArticleMeta, Hit
 
@@ -88,7 +89,7 @@ def assert_verified(answer: Answer, index: Index) -> None:
 def test_honest_model_gives_a_verified_generative_answer(
     engine: AnswerEngine, llm: FakeLLM, seed_index: Index
 ) -> None:
-    assert isinstance(engine.composer, GenerativeComposer)
+    assert isinstance(engine.composers[0], GenerativeComposer) and engine.mode == "generative"
     answer = engine.ask(QUESTION)
 
     assert answer.mode == "generative" and not answer.abstained
@@ -100,8 +101,8 @@ def test_honest_model_gives_a_verified_generative_answer(
     assert request.body["model"] == "test" and request.body["temperature"] == 0
     assert request.system == prompts.SYSTEM
     assert f"Question: {QUESTION}" in request.user
-    hits = seed_index.search(QUESTION, k=SEARCH_K)
-    for n, hit in enumerate(hits, start=1):
+    assert answer.trace is not None and answer.trace.hits  # the model read the hits the engine retrieved
+    for n, hit in enumerate(answer.trace.hits, start=1):
         assert f"[{n}] ({one_line(hit.article.title)}) {one_line(hit.text)}" in request.user
 
 
@@ -235,7 +236,9 @@ def test_errors_are_typed_and_name_no_credentials(llm: FakeLLM, tmp_path: Path) 
         assert "secret-path" not in str(error) and "/v1" not in str(error)
 
 
-def test_injected_llm_is_used_and_missing_endpoint_is_a_config_error(llm: FakeLLM, tmp_path: Path) -> None:
+def test_injected_llm_is_used_and_missing_endpoint_is_a_config_error(
+    llm: FakeLLM, tmp_path: Path, seed_index: Index
+) -> None:
     from llama_index.llms.openai_like import OpenAILike
 
     injected = OpenAILike(
@@ -243,7 +246,8 @@ def test_injected_llm_is_used_and_missing_endpoint_is_a_config_error(llm: FakeLL
     )
     composer = GenerativeComposer(llm_settings(tmp_path, "http://127.0.0.1:9/unused"), llm=injected)
     hit = _hit("Finland's prime minister is Sanna Marin. Sweden's is Magdalena Andersson.")
-    draft = composer.compose(QUESTION, QUESTION, [hit])
+    query = build_query(QUESTION, QUESTION, seed_index)
+    draft = composer.compose(query, Evidence(candidates=(), hits=(hit,), windows=()), Decision.ANSWER, 0.5)
     assert llm.requests[-1].body["model"] == "injected"
     assert draft.citations and draft.citations[0].quote == "Finland's prime minister is Sanna Marin."
 

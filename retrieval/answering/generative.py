@@ -23,13 +23,19 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from retrieval import prompts
+from retrieval.answering.compose import Draft
+from retrieval.answering.decide import Decision
+from retrieval.answering.evidence import Evidence
+from retrieval.answering.params import load_params
+from retrieval.answering.query import Query
 from retrieval.config import Settings
 from retrieval.conversation import Conversation, content_words
 from retrieval.errors import LLMError
-from retrieval.extractive import MAX_ANSWER_CHARS, Draft
 from retrieval.llm import ChatClient
 from retrieval.sentences import sentence_spans
 from retrieval.types import Citation, Hit
+
+MAX_ANSWER_CHARS = load_params().max_answer_chars
 
 log = logging.getLogger(__name__)
 MIN_QUOTE_CHARS = 4  # shorter "quotes" ("the", "NATO") would match almost anywhere and back nothing
@@ -266,8 +272,14 @@ class GenerativeComposer:
     def __init__(self, settings: Settings, llm: Any | None = None) -> None:
         self.client = ChatClient(settings, llm)
 
-    def compose(self, question: str, resolved: str, hits: Sequence[Hit]) -> Draft:
-        """The model's answer with each claim backed by a located quote; LLMError when none is."""
+    def compose(self, query: Query, evidence: Evidence, decision: Decision, confidence: float) -> Draft:
+        """The model's answer with each claim backed by a located quote; LLMError when none is.
+
+        The model reads the same retrieved passages the extractive decision weighed, and decides itself
+        whether they answer; its citations then pass the same verification.
+        """
+        hits = evidence.hits
+        resolved = query.resolved
         passages = "\n\n".join(
             prompts.PASSAGE.format(n=n, title=one_line(hit.article.title), text=one_line(hit.text))
             for n, hit in enumerate(hits, start=1)
@@ -277,11 +289,11 @@ class GenerativeComposer:
         )
         reply = parse_reply(content)
         if not reply.answerable:
-            return Draft(_abstention(reply.answer), (), abstained=True)
+            return Draft(_abstention(reply.answer), (), True, confidence, Decision.DECLINE)
         text, citations = ground(reply.answer, located(reply, hits))
         if not text:
             raise LLMError("The language model's answer had no quote that stands in the passages.")
-        return Draft(text, citations, abstained=False)  # no confidence: the model's own is unknown
+        return Draft(text, citations, False, confidence, Decision.ANSWER)
 
     def condense(self, question: str, conversation: Conversation) -> str:
         """The follow-up ``question`` rewritten by the model to stand alone."""

@@ -1,0 +1,116 @@
+"""Rank: the sentences of the retrieved chunks, scored as answers to the :class:`Query`.
+
+A sentence scores by its meaning (embedding similarity), the question's topic words it holds (IDF-weighted,
+other names of a place counting), whether it holds the kind of answer asked for, the rank of its chunk, and
+whether it contradicts the question's year. Only the best few by the cheap features are embedded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from retrieval.answering.params import Params
+from retrieval.answering.query import YEAR, Query
+from retrieval.answering.spans import entities, typed_score
+from retrieval.lexical import tokenize
+from retrieval.passages import Sentence, SentencePool
+from retrieval.qtypes import has_answer
+from retrieval.types import Hit
+
+_FIGURE = re.compile(r"\d[\d,.]*\d|\d")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence with its features and ranking score."""
+
+    sentence: Sentence
+    tokens: frozenset[str]
+    lexical: float  # weighted share of the question's topic words in the sentence
+    typed: float  # how well it holds the kind of answer asked for (0–1)
+    conflict: bool  # names a year, and not the question's
+    missing: float = 0.0  # share of the question's years and figures absent from it and its neighbours
+    dense: float = 0.0
+    score: float = 0.0
+
+
+def covered(query: Query, token: str, tokens: frozenset[str] | set[str]) -> bool:
+    """The token, or another name of the same place, is among ``tokens``."""
+    return token in tokens or bool(query.aliases.get(token, frozenset()) & tokens)
+
+
+def coverage(query: Query, tokens: frozenset[str] | set[str]) -> float:
+    """Weighted share of the question's topic words found in ``tokens``."""
+    total = sum(query.weights.values())
+    if not total:
+        return 0.0
+    return sum(w for t, w in query.weights.items() if covered(query, t, tokens)) / total
+
+
+def conflicts(query: Query, text: str) -> bool:
+    """True when ``text`` names years and none of them is a year the question asks about."""
+    if not query.constraints.years:
+        return False
+    years = {int(m.group(1)) for m in YEAR.finditer(text)}
+    return bool(years) and not years & query.constraints.years
+
+
+def missing(query: Query, text: str) -> float:
+    """Share of the question's years and figures that ``text`` never mentions."""
+    wanted = [str(y) for y in query.constraints.years] + list(query.constraints.numbers)
+    if not wanted:
+        return 0.0
+    present = set(_FIGURE.findall(text))
+    return sum(1 for w in wanted if w not in present) / len(wanted)
+
+
+def _context(pool: SentencePool, sentence: Sentence) -> str:
+    """The sentence, its neighbours and its article's headline: where a year or a figure may sit."""
+    around = [pool.neighbour(sentence, -1), sentence, pool.neighbour(sentence, 1)]
+    return " ".join([*(s.text for s in around if s is not None), sentence.article.title])
+
+
+def _score(c: Candidate, params: Params) -> float:
+    return (
+        params.w_dense * c.dense
+        + params.w_lexical * c.lexical
+        + params.w_type * c.typed
+        + params.w_rank / c.sentence.hit_rank
+        - params.w_conflict * c.conflict
+        - params.w_missing * c.missing
+    )
+
+
+def rank(query: Query, hits: Sequence[Hit], pool: SentencePool, params: Params) -> list[Candidate]:
+    """The candidate sentences of ``hits``, best first (only the embedded shortlist is returned).
+
+    Cheap features (words, a rule-based type check, constraints, chunk rank) pick the shortlist; the
+    shortlist is then embedded and its answer spans found by the entity model.
+    """
+    sentences = pool.sentences(hits)
+    if not sentences:
+        return []
+    token_sets = [frozenset(tokens) for tokens in tokenize([s.text for s in sentences])]
+    cheap = []
+    for sentence, tokens in zip(sentences, token_sets, strict=True):
+        cheap.append(
+            Candidate(
+                sentence=sentence,
+                tokens=tokens,
+                lexical=coverage(query, tokens),
+                typed=float(has_answer(query.kind, sentence.text, query.text)),
+                conflict=conflicts(query, sentence.text),
+                missing=missing(query, _context(pool, sentence)),
+            )
+        )
+    shortlist = sorted(cheap, key=lambda c: -_score(c, params))[: params.embedded_candidates]
+    similarities = pool.embed([c.sentence for c in shortlist]) @ query.vector
+    found = entities([c.sentence.text for c in shortlist]) if query.needs_type else [()] * len(shortlist)
+    scored = []
+    for c, sim, spans in zip(shortlist, similarities, found, strict=True):
+        typed = typed_score(query.kind, c.sentence.text, query.text, spans) if query.needs_type else c.typed
+        candidate = replace(c, dense=float(sim), typed=typed)
+        scored.append(replace(candidate, score=_score(candidate, params)))
+    return sorted(scored, key=lambda c: -c.score)
