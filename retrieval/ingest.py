@@ -65,8 +65,8 @@ def _stale(
     """Records whose file is gone, or whose record vanished from a re-read .json/.jsonl file."""
     stale = []
     for path, record in existing.items():
-        if path.startswith("text:"):
-            continue  # pasted text has no file to disappear
+        if path.startswith(("text:", "http://", "https://")):
+            continue  # pasted text and fetched pages have no file to disappear
         file_path, _, _ = path.partition("#")
         if not os.path.exists(file_path) or (file_path in containers and path not in loaded_keys):
             stale.append(record)
