@@ -220,17 +220,24 @@ class _Run:
             self.progress(done, total)
 
     def _merged(self) -> IngestReport:
-        def joined(name: str) -> tuple[str, ...]:
-            return tuple(path for report in self.reports for path in getattr(report, name))
+        fetched = IngestReport(unchanged=tuple(self.unchanged), skipped=tuple(self.skipped))
+        return merge_reports(fetched, *self.reports)
 
-        return IngestReport(
-            added=joined("added"),
-            updated=joined("updated"),
-            unchanged=tuple(dict.fromkeys([*self.unchanged, *joined("unchanged")])),
-            removed=(),
-            skipped=(*self.skipped, *(s for report in self.reports for s in report.skipped)),
-            chunks_written=sum(report.chunks_written for report in self.reports),
-        )
+
+def merge_reports(*reports: IngestReport) -> IngestReport:
+    """One report for several ingest runs (a path reported unchanged twice is listed once)."""
+
+    def joined(name: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(path for report in reports for path in getattr(report, name)))
+
+    return IngestReport(
+        added=joined("added"),
+        updated=joined("updated"),
+        unchanged=joined("unchanged"),
+        removed=joined("removed"),
+        skipped=tuple(skip for report in reports for skip in report.skipped),
+        chunks_written=sum(report.chunks_written for report in reports),
+    )
 
 
 def ingest_urls(
