@@ -101,7 +101,7 @@ def ingest(
         from retrieval.web_cli import fetch_with_progress
 
         try:
-            report = merge_reports(report, fetch_with_progress(index, urls, err))
+            report = merge_reports(report, fetch_with_progress(index, urls, index.settings, err))
         except NewsbotError as exc:
             raise fail(str(exc)) from exc
     print_report(report)

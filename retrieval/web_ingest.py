@@ -38,8 +38,6 @@ FetchProgress = Callable[[int, int], None]
 class ArticleSink(Protocol):
     """What web ingest needs of :class:`retrieval.Index`."""
 
-    settings: Settings
-
     def add_articles(self, items: Sequence[Article | SkippedFile]) -> IngestReport: ...
     def article_keys(self) -> frozenset[str]: ...
 
@@ -62,6 +60,7 @@ class _Target:
 @dataclass
 class _Run:
     index: ArticleSink
+    settings: Settings
     fetcher: Fetcher
     state: FetchState
     progress: FetchProgress | None
@@ -75,10 +74,6 @@ class _Run:
     sources: dict[str, FetchRecord] = field(default_factory=dict)  # saved once all their pages are dealt with
     parent: dict[str, str] = field(default_factory=dict)  # a sitemap -> the sitemap index listing it
     incomplete: set[str] = field(default_factory=set)
-
-    @property
-    def settings(self) -> Settings:
-        return self.index.settings
 
     # --- problems ----------------------------------------------------------------------------------
     def skip(self, url: str, reason: str, source: str | None, *, retry: bool = False) -> None:
@@ -243,17 +238,20 @@ def merge_reports(*reports: IngestReport) -> IngestReport:
 def ingest_urls(
     index: ArticleSink,
     urls: Sequence[str],
+    settings: Settings,
     *,
     progress: FetchProgress | None = None,
     fetcher: Fetcher | None = None,
 ) -> WebIngestReport:
-    """Fetch pages, feeds and sitemaps and ingest their articles; problems come back as skips per URL."""
-    settings = index.settings
+    """Fetch pages, feeds and sitemaps and ingest their articles; problems come back as skips per URL.
+
+    ``settings`` gives the limits and where fetch records are kept (the index's own settings).
+    """
     state = FetchState(state_path(settings.data_dir), settings.collection)
     own_fetcher = fetcher is None
     active = fetcher or Fetcher(settings)
     try:
-        return _Run(index, active, state, progress).run(urls)
+        return _Run(index, settings, active, state, progress).run(urls)
     finally:
         state.close()
         if own_fetcher:

@@ -55,7 +55,9 @@ def test_a_feed_of_50_items_ingests_50_and_a_second_run_fetches_nothing_new(
     index = open_index(quick(make_settings), embed_model=embed_model)
     ticks: list[tuple[int, int]] = []
 
-    first = ingest_urls(index, [feed], progress=lambda done, total: ticks.append((done, total)))
+    first = ingest_urls(
+        index, [feed], index.settings, progress=lambda done, total: ticks.append((done, total))
+    )
 
     assert sorted(first.report.added) == sorted(links), "each page is keyed by its URL"
     assert first.report.skipped == () and first.not_modified == ()
@@ -69,7 +71,7 @@ def test_a_feed_of_50_items_ingests_50_and_a_second_run_fetches_nothing_new(
     again = open_index(
         index.settings, embed_model=embed_model
     )  # a later run: a new process would do the same
-    second = ingest_urls(again, [feed])
+    second = ingest_urls(again, [feed], again.settings)
     assert second.not_modified == (feed,)
     assert (second.report.added, second.report.updated, second.report.chunks_written) == ((), (), 0)
     assert [(r.path, r.status) for r in site.page_requests()] == [("/feed.xml", 304)]
@@ -95,7 +97,7 @@ def test_bad_items_each_get_a_clear_message_and_nothing_is_lost(
     feed = site.add("/feed.xml", body=rss(items), content_type=RSS, etag='"f1"')
     index = open_index(quick(make_settings, fetch_timeout_s=0.5), embed_model=embed_model)
 
-    first = ingest_urls(index, [feed])
+    first = ingest_urls(index, [feed], index.settings)
 
     assert sorted(first.report.added) == sorted(good)
     why = reasons(first.report)
@@ -111,7 +113,7 @@ def test_bad_items_each_get_a_clear_message_and_nothing_is_lost(
     # The slow page may answer next time: the feed is not marked as read, so the next run asks again.
     site.routes["/news/slow"].stall_s = 0.0
     site.clear_log()
-    second = ingest_urls(index, [feed])
+    second = ingest_urls(index, [feed], index.settings)
     assert second.report.added == (bad["slow"],)
     assert sorted(second.report.unchanged) == sorted(good)
     assert site.requests("/feed.xml")[0].status == 200
@@ -137,12 +139,12 @@ def test_a_sitemap_index_is_followed_to_its_pages(
         content_type="application/xml",
     )
     index = open_index(quick(make_settings), embed_model=embed_model)
-    report = ingest_urls(index, [root]).report
+    report = ingest_urls(index, [root], index.settings).report
     assert sorted(report.added) == sorted(pages) and not report.skipped
 
     # Unchanged lastmod stamps: the pages are not fetched again (the sitemaps carry no validators).
     site.clear_log()
-    report = ingest_urls(index, [root]).report
+    report = ingest_urls(index, [root], index.settings).report
     assert sorted(report.unchanged) == sorted(pages) and not report.added
     assert {r.path for r in site.page_requests()} == {"/sitemap.xml", "/sitemap-a.xml", "/sitemap-b.xml"}
 
@@ -157,7 +159,7 @@ def test_an_atom_feed_with_dates_from_the_page_the_feed_or_the_dateline(
     dateline = site.add("/a/dateline", body=article_html(32, lead="VAASA, May 18, 2022 (Valley News) - "))
     index = open_index(quick(make_settings), embed_model=embed_model)
 
-    report = ingest_urls(index, [feed, dateline]).report
+    report = ingest_urls(index, [feed, dateline], index.settings).report
 
     assert sorted(report.added) == sorted([meta, listed, dateline])
     published = {m.url: m.published for m in index.stats().sources}
@@ -174,7 +176,7 @@ def test_a_page_is_keyed_by_its_canonical_url_and_a_changed_page_replaces_the_ol
     )
     index = open_index(quick(make_settings), embed_model=embed_model)
 
-    first = ingest_urls(index, [canonical]).report
+    first = ingest_urls(index, [canonical], index.settings).report
     assert first.added == (canonical,)
     (meta,) = index.stats().sources
     assert (meta.url, meta.file_name, meta.published) == (
@@ -182,8 +184,10 @@ def test_a_page_is_keyed_by_its_canonical_url_and_a_changed_page_replaces_the_ol
         canonical.split("://", 1)[1],
         date(2022, 5, 15),
     )
-    assert ingest_urls(index, [tracked]).report.unchanged == (canonical,), "the same page twice adds nothing"
-    assert ingest_urls(index, [canonical]).report.unchanged == (canonical,)
+    assert ingest_urls(index, [tracked], index.settings).report.unchanged == (canonical,), (
+        "the same page twice adds nothing"
+    )
+    assert ingest_urls(index, [canonical], index.settings).report.unchanged == (canonical,)
     assert site.requests("/story")[-1].status == 304
 
     site.routes["/story"] = Route(
@@ -192,7 +196,7 @@ def test_a_page_is_keyed_by_its_canonical_url_and_a_changed_page_replaces_the_ol
         ),
         etag='"v2"',
     )
-    changed = ingest_urls(index, [canonical]).report
+    changed = ingest_urls(index, [canonical], index.settings).report
     assert changed.updated == (canonical,) and not changed.added
     assert index.stats().articles == 1
     hits = index.search("vote annulled by a court", k=3)
@@ -208,7 +212,7 @@ def test_an_interrupted_fetch_ingest_leaves_nothing_half_written_and_a_rerun_com
     settings = quick(make_settings)
     failing = FailingEmbedding(embed_model, fail_on=2)  # the second batch of pages fails while embedding
     with pytest.raises(IngestError, match="embedding batch 2 failed"):
-        ingest_urls(open_index(settings, embed_model=failing), [feed])  # type: ignore[arg-type]
+        ingest_urls(open_index(settings, embed_model=failing), [feed], settings)  # type: ignore[arg-type]
 
     index = open_index(settings, embed_model=embed_model)
     committed = {m.url for m in index.stats().sources}
@@ -218,7 +222,7 @@ def test_an_interrupted_fetch_ingest_leaves_nothing_half_written_and_a_rerun_com
     state.close()
     assert recorded == committed, "only fetches whose articles were committed are remembered; not the feed"
 
-    report = ingest_urls(index, [feed]).report
+    report = ingest_urls(index, [feed], index.settings).report
     assert len(report.added) == len(links) - PAGES_PER_BATCH
     assert sorted(report.unchanged) == sorted(committed)
     stats = index.stats()
