@@ -7,6 +7,7 @@ a stall before answering, a body streamed without Content-Length); every request
 from __future__ import annotations
 
 import html
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -74,6 +75,15 @@ class Site:
             self.log.clear()
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up on a kept-alive connection is normal here; anything else is printed."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -124,8 +134,7 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
 def serve_site() -> Iterator[Site]:
     """A web site on 127.0.0.1 (a free port), stopped on leaving (test modules make it a ``site`` fixture)."""
     found = Site()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(found))
-    server.daemon_threads = True
+    server = _QuietServer(("127.0.0.1", 0), _handler(found))
     found.base = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
