@@ -111,8 +111,10 @@ class Settings(BaseSettings):
     @field_validator("feeds", mode="before")
     @classmethod
     def _parse_urls(cls, value: object) -> object:
+        """Accept ``"url1, url2"`` or ``"url1 url2"`` as well as a JSON list or a list."""
         if isinstance(value, str):
-            return [part for part in value.replace(",", " ").split() if part]
+            text = value.strip().removeprefix("[").removesuffix("]")
+            return [part.strip("\"'") for part in text.replace(",", " ").split() if part.strip("\"'")]
         return value
 
     @field_validator("allowed_chats", "admins", mode="before")
