@@ -49,7 +49,8 @@ def _plan(
             plan.write.append((item, existing[path_of[item.meta.article_id]]))
             path_of[item.meta.article_id] = item.path
         elif item.meta.article_id in path_of:
-            other = os.path.basename(path_of[item.meta.article_id])
+            other_path = path_of[item.meta.article_id]
+            other = other_path if "://" in other_path else os.path.basename(other_path)  # a URL in full
             plan.skipped.append(
                 SkippedFile(item.path, f"same text as {other}, which is already in the index")
             )

@@ -231,3 +231,14 @@ def test_an_interrupted_fetch_ingest_leaves_nothing_half_written_and_a_rerun_com
     assert set(per_article) == {m.article_id for m in stats.sources}, "no chunks of an uncommitted article"
     assert sum(per_article.values()) == stats.chunks, "no duplicate chunks"
     assert Counter(m.url for m in stats.sources).most_common(1)[0][1] == 1
+
+
+def test_the_same_story_at_a_second_address_is_skipped_naming_the_first(
+    site: Site, make_settings: SettingsFactory, embed_model: Any
+) -> None:
+    first = site.add("/a", body=article_html(50))
+    copy = site.add("/b", body=article_html(50))
+    index = open_index(quick(make_settings), embed_model=embed_model)
+    report = ingest_urls(index, [first, copy], index.settings).report
+    assert report.added == (first,)
+    assert reasons(report) == {copy: f"same text as {first}, which is already in the index"}
