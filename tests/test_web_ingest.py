@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -242,3 +243,18 @@ def test_the_same_story_at_a_second_address_is_skipped_naming_the_first(
     report = ingest_urls(index, [first, copy], index.settings).report
     assert report.added == (first,)
     assert reasons(report) == {copy: f"same text as {first}, which is already in the index"}
+
+
+def test_prune_leaves_fetched_pages_alone(
+    site: Site, make_settings: SettingsFactory, embed_model: Any, tmp_path: Path
+) -> None:
+    page = site.add("/kept", body=article_html(51))
+    folder = tmp_path / "files"
+    folder.mkdir()
+    (folder / "note.txt").write_text(
+        "Harbour news\nThe harbour crane was repaired on Monday by the port staff.\n"
+    )
+    index = open_index(quick(make_settings), embed_model=embed_model)
+    ingest_urls(index, [page], index.settings)
+    report = index.add([folder], prune=True)
+    assert report.removed == () and index.article_keys() == {page, str((folder / "note.txt").resolve())}
