@@ -17,6 +17,7 @@ from telegram.request import BaseRequest
 from bot import handlers
 from bot.access import AccessPolicy, RateLimiter
 from bot.feedback import FeedbackStore
+from bot.feeds import schedule_feed_polling
 from bot.services import SERVICES_KEY, ArticleIndex, Engine, Services, bot_dir
 from bot.state import ConversationStore, ConversationType
 from retrieval.config import Settings
@@ -67,6 +68,7 @@ def build_application(
         )
     app = builder.build()
     handlers.register(app)
+    schedule_feed_polling(app, settings)
     return app
 
 

@@ -61,15 +61,24 @@ def print_report(report: IngestReport) -> None:
 @app.command()
 def ingest(
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="Files or folders to ingest (default: seeds/).")
+        list[str] | None,
+        typer.Argument(
+            help="Files or folders, or http(s) URLs of pages, RSS/Atom feeds or sitemaps (default: seeds/)."
+        ),
     ] = None,
     prune: Annotated[
         bool, typer.Option("--prune", help="Drop articles whose files no longer exist.")
     ] = False,
 ) -> None:
-    """Add articles (.txt, .md, .html, .json, .jsonl) to the index; re-running adds nothing new."""
+    """Add articles (.txt, .md, .html, .json, .jsonl, or web pages) to the index; re-running adds nothing new."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from retrieval.fetch import is_url
+    from retrieval.web_ingest import merge_reports
+
+    inputs = paths or [str(DEFAULT_SEEDS)]
+    files = [Path(p) for p in inputs if not is_url(p)]
+    urls = [p for p in inputs if is_url(p)]
     index = open_configured_index()
     with Progress(
         TextColumn("ingesting"),
@@ -85,7 +94,14 @@ def ingest(
             bar.update(task, completed=done, total=total)
 
         try:
-            report = index.add(paths or [DEFAULT_SEEDS], prune=prune, progress=progress)
+            report = index.add(files, prune=prune, progress=progress) if files else merge_reports()
+        except NewsbotError as exc:
+            raise fail(str(exc)) from exc
+    if urls:  # pages, feeds and sitemaps: their own progress bar, then the same report
+        from retrieval.web_cli import fetch_with_progress
+
+        try:
+            report = merge_reports(report, fetch_with_progress(index, urls, index.settings, err))
         except NewsbotError as exc:
             raise fail(str(exc)) from exc
     print_report(report)

@@ -81,6 +81,42 @@ class Settings(BaseSettings):
     )
     rate_limit_per_minute: int = Field(20, ge=1, description="Questions one user may ask per minute.")
 
+    # --- web pages, feeds and sitemaps (fetching) ------------------------------------------------------
+    feeds: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Feed, sitemap or page URLs that `newsbot serve` polls (comma- or space-separated).",
+    )
+    feed_poll_interval_s: float = Field(
+        900.0, ge=1, description="Seconds between two polls of the feeds by `newsbot serve`."
+    )
+    fetch_timeout_s: float = Field(
+        15.0, gt=0, description="Seconds one request may take, connecting and reading the whole answer."
+    )
+    fetch_max_bytes: int = Field(
+        5_000_000, ge=1000, description="Larger pages, feeds and sitemaps are skipped."
+    )
+    fetch_max_redirects: int = Field(5, ge=0, le=20, description="Redirects followed for one URL.")
+    fetch_min_interval_s: float = Field(
+        1.0, ge=0, description="Seconds between two requests to one site (a longer Crawl-delay wins)."
+    )
+    fetch_max_items: int = Field(
+        1000, ge=1, description="Pages taken from one feed or sitemap in one run (the first ones listed)."
+    )
+    user_agent: str = Field(
+        "newsbot/0.1 (news article indexer)",
+        min_length=1,
+        description="User-Agent sent with every request; its first word is the name robots.txt rules match.",
+    )
+
+    @field_validator("feeds", mode="before")
+    @classmethod
+    def _parse_urls(cls, value: object) -> object:
+        """Accept ``"url1, url2"`` or ``"url1 url2"`` as well as a JSON list or a list."""
+        if isinstance(value, str):
+            text = value.strip().removeprefix("[").removesuffix("]")
+            return [part.strip("\"'") for part in text.replace(",", " ").split() if part.strip("\"'")]
+        return value
+
     @field_validator("allowed_chats", "admins", mode="before")
     @classmethod
     def _parse_ids(cls, value: object) -> object:

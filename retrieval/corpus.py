@@ -102,27 +102,35 @@ def _article(text: str, path: str, file_name: str, title: str, **meta: Any) -> A
     )
 
 
+def _modified(path: Path) -> date | None:
+    """When the file was last written: the reference year for a dateline that states none."""
+    try:
+        return date.fromtimestamp(path.stat().st_mtime)
+    except (OSError, OverflowError, ValueError):
+        return None
+
+
 def _load_plain(text: str, path: Path) -> Loaded:
-    return _article(text, str(path), path.name, _title_from_text(text, path.stem))
+    from retrieval.dates import dateline_date
+
+    published = dateline_date(text, reference=_modified(path))
+    return _article(text, str(path), path.name, _title_from_text(text, path.stem), published=published)
 
 
 def _load_html(text: str, path: Path) -> Loaded:
-    import trafilatura  # slow to import; only HTML needs it
+    from retrieval.webpage import article_date, extract_page  # trafilatura is slow to import
 
-    extracted = trafilatura.extract(text, output_format="json", with_metadata=True, include_comments=False)
-    data = json.loads(extracted) if extracted else {}
-    body = (data.get("text") or "").strip()
-    if not body:
+    page = extract_page(text)
+    if page is None:
         return SkippedFile(str(path), "no article text found in this HTML page")
-    title = (data.get("title") or "").strip() or _title_from_text(body, path.stem)
     return _article(
-        body,
+        page.text,
         str(path),
         path.name,
-        title,
-        url=data.get("source") or data.get("url") or None,
-        published=parse_date(data.get("date")),
-        source=data.get("hostname") or data.get("sitename") or None,
+        page.title or _title_from_text(page.text, path.stem),
+        url=page.canonical_url,
+        published=article_date(page, reference=_modified(path)),
+        source=page.site,
     )
 
 

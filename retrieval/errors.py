@@ -3,6 +3,7 @@
 NewsbotError
 ├── ConfigError            settings that cannot work (bad port, missing model, ...)
 ├── IngestError            an input that could not be loaded (carried as a skip, not raised, in bulk ingest)
+│   └── FetchError         a URL that could not be fetched (404, timeout, robots.txt, too large, ...)
 ├── IndexUnavailableError  the store cannot be opened or reached (Chroma server down, disk full)
 ├── QueryError             a question or search that cannot be run (empty, too long)
 └── LLMError               the configured language model endpoint failed
@@ -22,6 +23,15 @@ class ConfigError(NewsbotError):
 
 class IngestError(NewsbotError):
     """An input could not be loaded."""
+
+
+class FetchError(IngestError):
+    """A URL could not be fetched; ``retryable`` when trying again later may work (a timeout, a 503)."""
+
+    def __init__(self, reason: str, retryable: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
 
 
 class IndexUnavailableError(NewsbotError):

@@ -7,7 +7,7 @@ import logging
 import shutil
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +18,7 @@ from retrieval.ingest import ProgressCallback, ingest
 from retrieval.lexical import LexicalIndex
 from retrieval.search import chroma_where, fuse
 from retrieval.store import ArticleRecord, ChunkStore, StoredChunk
-from retrieval.types import ArticleMeta, Hit, IndexStats, IngestReport, SearchFilters
+from retrieval.types import Article, ArticleMeta, Hit, IndexStats, IngestReport, SearchFilters, SkippedFile
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -133,6 +133,20 @@ class Index:
             report = ingest(self._store, self.embed_model, self.settings, [article])
             self._generation = -1
         return report
+
+    def add_articles(
+        self, items: Iterable[Article | SkippedFile], *, progress: ProgressCallback | None = None
+    ) -> IngestReport:
+        """Ingest articles already loaded (e.g. fetched pages, keyed by URL) with the same rules as files."""
+        with self._lock:
+            report = ingest(self._store, self.embed_model, self.settings, items, progress=progress)
+            self._generation = -1
+        return report
+
+    def article_keys(self) -> frozenset[str]:
+        """The key (file path, record key or URL) of every committed article."""
+        self._refresh()
+        return frozenset(self._articles)
 
     # --- search ----------------------------------------------------------------------------------------
     def embed_query(self, text: str) -> list[float]:

@@ -49,7 +49,8 @@ def _plan(
             plan.write.append((item, existing[path_of[item.meta.article_id]]))
             path_of[item.meta.article_id] = item.path
         elif item.meta.article_id in path_of:
-            other = os.path.basename(path_of[item.meta.article_id])
+            other_path = path_of[item.meta.article_id]
+            other = other_path if "://" in other_path else os.path.basename(other_path)  # a URL in full
             plan.skipped.append(
                 SkippedFile(item.path, f"same text as {other}, which is already in the index")
             )
@@ -65,8 +66,8 @@ def _stale(
     """Records whose file is gone, or whose record vanished from a re-read .json/.jsonl file."""
     stale = []
     for path, record in existing.items():
-        if path.startswith("text:"):
-            continue  # pasted text has no file to disappear
+        if path.startswith(("text:", "http://", "https://")):
+            continue  # pasted text and fetched pages have no file to disappear
         file_path, _, _ = path.partition("#")
         if not os.path.exists(file_path) or (file_path in containers and path not in loaded_keys):
             stale.append(record)

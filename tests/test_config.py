@@ -112,3 +112,18 @@ def test_settings_are_frozen() -> None:
     settings = Settings()
     with pytest.raises(ValidationError):
         settings.collection = "changed"  # type: ignore[misc]
+
+
+def test_feed_urls_and_fetch_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(
+        "NEWSBOT_FEEDS", "https://a.example/rss, https://b.example/sitemap.xml https://c.example/"
+    )
+    monkeypatch.setenv("NEWSBOT_FETCH_MAX_REDIRECTS", "2")
+    settings = Settings()
+    assert settings.feeds == ["https://a.example/rss", "https://b.example/sitemap.xml", "https://c.example/"]
+    assert settings.fetch_max_redirects == 2 and settings.fetch_max_bytes == 5_000_000
+    monkeypatch.setenv("NEWSBOT_FEEDS", '["https://a.example/rss", "https://b.example/atom"]')
+    assert Settings().feeds == ["https://a.example/rss", "https://b.example/atom"]
+    monkeypatch.setenv("NEWSBOT_FETCH_TIMEOUT_S", "0")
+    with pytest.raises(ValidationError, match="fetch_timeout_s"):
+        Settings()

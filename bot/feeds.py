@@ -1,0 +1,61 @@
+"""``newsbot serve`` polls the configured feeds, sitemaps and pages (``NEWSBOT_FEEDS``) on the JobQueue.
+
+Each poll runs :func:`retrieval.web_ingest.ingest_urls` on the worker pool, under the same lock as an
+admin's /ingest, so the index sees one writer at a time; what it did is logged, each skipped URL with its
+reason. A poll that is still running when the next is due is not started twice.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.ext import Application, ContextTypes, Job
+
+from bot.services import services
+from retrieval.config import Settings
+from retrieval.errors import ConfigError, NewsbotError
+
+logger = logging.getLogger("bot.feeds")
+
+JOB_NAME = "newsbot.feeds"
+
+
+def schedule_feed_polling(app: Application, settings: Settings) -> Job | None:
+    """Poll ``settings.feeds`` now and every ``feed_poll_interval_s``; None when no feeds are configured."""
+    if not settings.feeds:
+        return None
+    if app.job_queue is None:
+        raise ConfigError("polling feeds needs the JobQueue: pip install 'python-telegram-bot[job-queue]'")
+    return app.job_queue.run_repeating(
+        poll_feeds,
+        interval=settings.feed_poll_interval_s,
+        first=0,
+        name=JOB_NAME,
+        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+    )
+
+
+async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Fetch the configured feeds and ingest what is new; log the counts and every skipped URL."""
+    from retrieval.web_ingest import ingest_urls
+
+    found = services(context)
+    urls = found.settings.feeds
+    async with found.ingest_lock:
+        try:
+            result = await found.run(ingest_urls, found.index, urls, found.settings)
+        except NewsbotError as exc:  # the index is consistent; the next poll picks up the rest
+            logger.warning("feed poll stopped: %s", exc)
+            return
+    report = result.report
+    logger.info(
+        "feeds polled (%d URLs): %d added, %d updated, %d unchanged, %d skipped, %d not modified",
+        len(urls),
+        len(report.added),
+        len(report.updated),
+        len(report.unchanged),
+        len(report.skipped),
+        len(result.not_modified),
+    )
+    for skipped in report.skipped:
+        logger.warning("feed item skipped: %s: %s", skipped.path, skipped.reason)
