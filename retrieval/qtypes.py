@@ -113,3 +113,18 @@ def head_noun(question: str) -> str | None:
     """The thing a "who/what is the X of Y" question asks for (``X``), when the question has that shape."""
     match = _HEAD_OF.search(question) or _HEAD_POSSESSIVE.search(question)
     return match.group("head").strip() if match else None
+
+
+# "How many fighter jets has NATO positioned?" -> "jets": what is counted.
+_COUNTED = re.compile(
+    r"^\s*how many\s+(?P<phrase>(?:[a-z-]+\s+){0,2}?[a-z-]+?)\s+"
+    r"(?:does|do|did|has|have|had|is|are|was|were|will|would|can|could|live|lived)\b",
+    re.IGNORECASE,
+)
+
+
+def counted_noun(question: str) -> str | None:
+    """The thing a "how many X …" question counts (``X``'s head word), when the question has that shape."""
+    match = _COUNTED.search(question)
+    words = [w for w in match.group("phrase").split() if w.lower() != "ago"] if match else []
+    return words[-1] if words else None

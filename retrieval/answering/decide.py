@@ -17,7 +17,7 @@ from retrieval.answering.query import Query
 from retrieval.conversation import content_words
 from retrieval.lexical import tokenize
 from retrieval.passages import SentencePool
-from retrieval.qtypes import head_noun
+from retrieval.qtypes import counted_noun, head_noun
 
 
 class Decision(StrEnum):
@@ -37,8 +37,8 @@ def confidence(evidence: Evidence, params: Params) -> float:
 
 
 def names_head(query: Query, evidence: Evidence, pool: SentencePool, params: Params) -> bool:
-    """For "who/what is the X of Y": the best sentence names X (or a near synonym), else it can't answer."""
-    head = head_noun(query.text)
+    """For "who/what is the X of Y" or "how many X": the best sentence names X (or a near synonym)."""
+    head = head_noun(query.text) or counted_noun(query.text)
     best = evidence.best
     if head is None or best is None:
         return True

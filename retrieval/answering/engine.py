@@ -21,7 +21,7 @@ from retrieval.answering.compose import Composer, Draft, ExtractiveComposer, mer
 from retrieval.answering.decide import decide
 from retrieval.answering.evidence import Evidence, gather
 from retrieval.answering.params import Params, load_params
-from retrieval.answering.query import Query, build_query
+from retrieval.answering.query import Query, build_query, question_of
 from retrieval.answering.rank import rank
 from retrieval.citations import verified
 from retrieval.config import Settings
@@ -118,7 +118,7 @@ class AnswerEngine:
             return self._canned(original, prompts.EMPTY_QUESTION, started)
         if not _HAS_WORDS.search(text):
             return self._canned(original, prompts.NO_WORDS, started)
-        text = text[: self.settings.max_question_chars]
+        text = question_of(text[: self.settings.max_question_chars])
         parts = split_compound(text)
         context = conversation or Conversation()
         drafts: list[tuple[Draft, Query, Evidence]] = []

@@ -17,6 +17,7 @@ from retrieval.conversation import content_words
 from retrieval.index import Index
 from retrieval.lexical import tokenize
 from retrieval.qtypes import AnswerType, answer_type, proper_names
+from retrieval.sentences import sentence_spans
 
 YEAR = re.compile(r"(?<![\d$£€.,])\b(1[89]\d\d|20\d\d)\b(?![\d,.]\d)")
 _NUMBER = re.compile(r"\b\d[\d,.]*\b")
@@ -62,6 +63,13 @@ class Query:
     def needs_type(self) -> bool:
         """True when the question asks for a person, date, number, place or list."""
         return self.kind not in (AnswerType.OTHER, AnswerType.REASON)
+
+
+def question_of(message: str) -> str:
+    """The question in a message: its sentences that ask ("…?"), when others only surround them."""
+    sentences = [message[start:end] for start, end in sentence_spans(message)]
+    asking = [s for s in sentences if s.rstrip().endswith("?")]
+    return " ".join(asking) if asking and len(asking) < len(sentences) else message
 
 
 def constraints_of(text: str) -> Constraints:
