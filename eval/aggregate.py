@@ -2,14 +2,19 @@
 
 Denominators, so that every figure means one thing:
 
-- ``accuracy``: answerable questions; right when answered (not abstained) with the expected text.
+- ``accuracy``: answerable questions; right when answered (not abstained) with the expected text. This is
+  the "answerable right" share of a CRAG-style report.
 - ``correct_rate``: all questions; an unanswerable one is right when the engine abstained.
-- ``hit_at_1`` / ``hit_at_5`` / ``mrr``: answerable questions with sources, by the rank of the first search
-  hit (chunk) coming from one of the source articles.
+- ``decline_rate``: all questions; the share the engine declined (abstained on).
+- ``crag_score``: all questions; the mean of :func:`eval.metrics.crag_points` (right +1, declined 0, wrong
+  -1; on an unanswerable question declining is right and answering wrong), from -1 to +1.
+- ``hit_at_1`` / ``hit_at_5`` / ``mrr``: answerable questions with sources, by the rank of the first hit
+  (chunk) of the engine's own search (its trace) coming from one of the source articles.
 - ``citation_validity``: answered questions; valid when there is a citation and every quote is verbatim.
 - ``citation_support``: answered answerable questions; supported when the cited quotes hold the answer.
 - ``abstention_*``: "abstain" is the positive class; unanswerable questions are the ones to abstain on.
-- ``latency_*_ms``: time of ``engine.ask`` per question.
+  ``abstention_recall`` is the "unanswerable declined" share of a CRAG-style report.
+- ``latency_*_ms``: time of ``engine.ask`` per question, warm: the run's first question is left out.
 
 A figure with an empty denominator is ``None`` (not measured).
 """
@@ -33,6 +38,8 @@ class MetricSet:
     errors: int
     accuracy: float | None
     correct_rate: float | None
+    decline_rate: float | None
+    crag_score: float | None
     hit_at_1: float | None
     hit_at_5: float | None
     mrr: float | None
@@ -62,7 +69,11 @@ def metric_set(records: Sequence[QuestionRecord]) -> MetricSet:
     abstained_wrong = sum(1 for r in answerable if r.abstained)
     answered_unanswerable = sum(1 for r in records if r.unanswerable and not r.abstained)
     precision, recall, f1 = metrics.abstention_scores(abstained_right, abstained_wrong, answered_unanswerable)
-    latencies = [r.latency_ms for r in records]
+    latencies = [r.latency_ms for r in records if not r.warmup]
+    points = [
+        metrics.crag_points(unanswerable=r.unanswerable, declined=r.abstained, correct=r.correct)
+        for r in records
+    ]
     return MetricSet(
         questions=len(records),
         answerable=len(answerable),
@@ -70,6 +81,8 @@ def metric_set(records: Sequence[QuestionRecord]) -> MetricSet:
         errors=sum(1 for r in records if r.error is not None),
         accuracy=_share([r.correct for r in answerable]),
         correct_rate=_share([r.correct for r in records]),
+        decline_rate=_share([r.abstained for r in records]),
+        crag_score=sum(points) / len(points) if points else None,
         hit_at_1=metrics.hit_at(ranked, 1),
         hit_at_5=metrics.hit_at(ranked, 5),
         mrr=metrics.mean_reciprocal_rank(ranked),

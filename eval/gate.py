@@ -1,27 +1,31 @@
-"""The CI gate: compare an eval report with the thresholds kept in ``eval/thresholds.toml``.
+"""The CI gate: compare each suite's eval report with the thresholds kept in ``eval/thresholds.toml``.
 
-The file holds floors and ceilings, overall and per question type::
+The file holds floors and ceilings, overall and per question type, for every suite and for one suite::
 
-    [min]                       # overall: fail when a figure is below
-    accuracy = 0.85
-    [max]                       # overall: fail when a figure is above
+    [max]                             # every suite: fail when a figure is above
     errors = 0
-    [type.paraphrase.min]       # the same, for one question type
+    [suites.rgb.min]                  # suite rgb: fail when a figure is below
+    crag_score = 0.5
+    [suites.seeds.type.paraphrase.min]  # suite seeds, one question type
     accuracy = 0.60
 
-A threshold whose figure was not measured in this run (a type the question set lacks, a rate with an
-empty denominator, e.g. under ``--limit``) is skipped and listed as such, never silently passed.
+The top-level ``[min]``/``[max]``/``[type.<name>.*]`` tables apply to every suite (``custom`` too); the
+``[suites.<name>.*]`` tables add the rules of one suite. A threshold whose figure was not measured in this
+run (a type the question set lacks, a rate with an empty denominator, e.g. under ``--limit``) is skipped
+and listed as such, never silently passed.
 """
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from eval.aggregate import METRIC_NAMES, MetricSet
 from eval.runner import EvalReport
+from eval.suites import CUSTOM, SUITE_NAMES
 
 DEFAULT_THRESHOLDS = Path(__file__).resolve().parent / "thresholds.toml"
 
@@ -30,7 +34,7 @@ _BOUNDS: tuple[Bound, ...] = ("min", "max")
 
 
 class ThresholdError(ValueError):
-    """A thresholds file that cannot be used: unreadable, unknown metric, not a number."""
+    """A thresholds file that cannot be used: unreadable, unknown metric or suite, not a number."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,18 @@ class Threshold:
     def describe(self) -> str:
         """The rule in words, e.g. ``paraphrase accuracy >= 0.6``."""
         return f"{self.scope} {self.metric} {'>=' if self.bound == 'min' else '<='} {self.limit:g}"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The rules of a thresholds file: those of every suite, and those of each named suite."""
+
+    common: tuple[Threshold, ...] = ()
+    suites: dict[str, tuple[Threshold, ...]] = field(default_factory=dict)
+
+    def for_suite(self, name: str) -> tuple[Threshold, ...]:
+        """The rules a run of suite ``name`` must keep: the common ones, then its own."""
+        return self.common + self.suites.get(name, ())
 
 
 @dataclass(frozen=True)
@@ -90,13 +106,8 @@ def _rules(table: Any, scope: str, where: str) -> list[Threshold]:
     return rules
 
 
-def parse_thresholds(data: dict[str, Any], where: str = "thresholds") -> tuple[Threshold, ...]:
-    """Rules from decoded TOML: ``[min]``/``[max]`` overall, ``[type.<name>.min]``/``.max`` per type."""
-    unknown = sorted(set(data) - {"min", "max", "type"})
-    if unknown:
-        raise ThresholdError(
-            f"{where}: unknown section(s) {', '.join(unknown)}; use min, max and type.<name>"
-        )
+def _scoped_rules(data: dict[str, Any], where: str) -> list[Threshold]:
+    """Rules of one table holding ``min``/``max`` (overall) and ``type.<name>.min``/``.max``."""
     rules = _rules(data, "overall", where)
     types = data.get("type", {})
     if not isinstance(types, dict):
@@ -104,11 +115,34 @@ def parse_thresholds(data: dict[str, Any], where: str = "thresholds") -> tuple[T
     for type_name, table in types.items():
         if not isinstance(table, dict) or set(table) - {"min", "max"}:
             raise ThresholdError(f"{where}: [type.{type_name}] takes only min and max tables")
-        rules.extend(_rules(table, type_name, where))
-    return tuple(rules)
+        rules.extend(_rules(table, type_name, f"{where} [type.{type_name}]"))
+    return rules
 
 
-def load_thresholds(path: Path = DEFAULT_THRESHOLDS) -> tuple[Threshold, ...]:
+def parse_thresholds(
+    data: dict[str, Any], where: str = "thresholds", known_suites: Iterable[str] = (*SUITE_NAMES, CUSTOM)
+) -> Thresholds:
+    """Rules from decoded TOML: common ``[min]``/``[max]``/``[type.*]``, and ``[suites.<name>.*]``."""
+    unknown = sorted(set(data) - {"min", "max", "type", "suites"})
+    if unknown:
+        raise ThresholdError(
+            f"{where}: unknown section(s) {', '.join(unknown)}; use min, max, type.<name> and suites.<name>"
+        )
+    suites = data.get("suites", {})
+    if not isinstance(suites, dict):
+        raise ThresholdError(f"{where}: [suites] must hold one table per suite")
+    known = tuple(known_suites)
+    per_suite: dict[str, tuple[Threshold, ...]] = {}
+    for name, table in suites.items():
+        if name not in known:
+            raise ThresholdError(f"{where}: unknown suite {name!r}; known: {', '.join(known)}")
+        if not isinstance(table, dict) or set(table) - {"min", "max", "type"}:
+            raise ThresholdError(f"{where}: [suites.{name}] takes only min, max and type.<name> tables")
+        per_suite[name] = tuple(_scoped_rules(table, f"{where} [suites.{name}]"))
+    return Thresholds(common=tuple(_scoped_rules(data, where)), suites=per_suite)
+
+
+def load_thresholds(path: Path = DEFAULT_THRESHOLDS) -> Thresholds:
     """Read a thresholds TOML file."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -119,8 +153,9 @@ def load_thresholds(path: Path = DEFAULT_THRESHOLDS) -> tuple[Threshold, ...]:
     return parse_thresholds(data, str(path))
 
 
-def check(report: EvalReport, thresholds: tuple[Threshold, ...]) -> GateResult:
-    """Compare the report's figures with every rule."""
+def check(report: EvalReport, thresholds: Iterable[Threshold]) -> GateResult:
+    """Compare one suite's figures with every rule."""
+    thresholds = tuple(thresholds)
     failures: list[GateFailure] = []
     skipped: list[Threshold] = []
     for rule in thresholds:

@@ -1,4 +1,5 @@
-"""A self-contained HTML report: metrics table, a chart per question type, failures beside expectations."""
+"""A self-contained HTML report of a run: a summary of the suites, then per suite its metrics table, gate,
+a chart per question type, and its failures beside what was expected."""
 
 from __future__ import annotations
 
@@ -9,8 +10,17 @@ from pathlib import Path
 
 from eval.gate import GateResult
 from eval.records import QuestionRecord
-from eval.report import COLUMNS, format_value, metric_rows
+from eval.report import (
+    COLUMNS,
+    RECIPE_COLUMNS,
+    SUMMARY_COLUMNS,
+    format_value,
+    metric_rows,
+    recipe_cells,
+    verdict,
+)
 from eval.runner import EvalReport
+from eval.suite_run import EvalRun, SuiteOutcome
 
 _STYLE = """
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem; color: #222; }
@@ -18,6 +28,7 @@ table { border-collapse: collapse; margin: 1rem 0; }
 th, td { border: 1px solid #ccc; padding: .3rem .5rem; vertical-align: top; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.overall td { font-weight: bold; background: #f4f4f4; }
+tr.skipped td { color: #888; }
 .pass { color: #1a7f37; } .fail { color: #c62828; }
 .quote { color: #555; font-size: 12px; }
 """
@@ -107,24 +118,57 @@ def _gate_section(gate: GateResult | None) -> str:
     return verdict + (f"<ul>{''.join(items)}</ul>" if items else "")
 
 
-def render_html(report: EvalReport, gate: GateResult | None = None) -> str:
-    """The report as one HTML page with the chart embedded as a base64 PNG."""
+def _summary_table(run: EvalRun) -> str:
+    titles = ["suite", *(title for title, _, _ in SUMMARY_COLUMNS), *RECIPE_COLUMNS, "gate"]
+    rows = []
+    for outcome in run.outcomes:
+        name = f'<td><a href="#suite-{escape(outcome.suite.name)}">{escape(outcome.suite.name)}</a></td>'
+        if outcome.report is None:
+            blanks = '<td class="num">—</td>' * (len(titles) - 2)
+            rows.append(f'<tr class="skipped">{name}{blanks}<td>skipped</td></tr>')
+            continue
+        overall = outcome.report.overall
+        cells = [format_value(getattr(overall, attr), kind) for _, attr, kind in SUMMARY_COLUMNS]
+        cells += [*recipe_cells(outcome), verdict(outcome)]
+        tds = "".join(f'<td class="num">{escape(cell)}</td>' for cell in cells)
+        rows.append(f"<tr>{name}{tds}</tr>")
+    head = "".join(f"<th>{escape(title)}</th>" for title in titles)
+    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+
+
+def _suite_section(outcome: SuiteOutcome) -> str:
+    name = escape(outcome.suite.name)
+    anchor = f'<h2 id="suite-{name}">Suite {name}</h2>'
+    report = outcome.report
+    if report is None:
+        return f"{anchor}<p>Skipped: {escape(outcome.skipped or '')}</p>"
     chart = base64.b64encode(chart_png(report)).decode("ascii")
     failed = sum(1 for record in report.records if not record.correct)
     return (
+        f"{anchor}<p>{len(report.records)} questions · asked in {report.duration_s:.1f} s · questions: "
+        f"{escape(report.questions_file or '—')} · articles: {escape(str(outcome.suite.articles))}</p>"
+        f"{_metrics_table(report)}{_gate_section(outcome.gate)}"
+        f'<img alt="correct rate and hit@1 per question type in {name}" src="data:image/png;base64,{chart}">'
+        f"<h3>Failures ({failed})</h3>{_failures_table(report.records)}"
+    )
+
+
+def render_html(run: EvalRun) -> str:
+    """The run as one HTML page, charts embedded as base64 PNGs."""
+    verdict_line = (
+        '<p class="pass">Every gate passed.</p>' if run.passed else '<p class="fail">A gate failed.</p>'
+    )
+    return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>newsbot eval</title>'
         f"<style>{_STYLE}</style></head><body>"
-        f"<h1>newsbot eval</h1><p>{escape(report.started_at)} · {len(report.records)} questions · "
-        f"{report.duration_s:.1f} s · questions: {escape(report.questions_file or '—')}</p>"
-        f"<h2>Metrics</h2>{_metrics_table(report)}{_gate_section(gate)}"
-        f'<h2>Per question type</h2><img alt="correct rate and hit@1 per question type" '
-        f'src="data:image/png;base64,{chart}">'
-        f"<h2>Failures ({failed})</h2>{_failures_table(report.records)}"
+        f"<h1>newsbot eval</h1><p>{escape(run.started_at)} · {len(run.outcomes)} suites · "
+        f"{run.duration_s:.1f} s</p>{_summary_table(run)}{verdict_line}"
+        f"{''.join(_suite_section(outcome) for outcome in run.outcomes)}"
         "</body></html>\n"
     )
 
 
-def write_html(report: EvalReport, path: Path, gate: GateResult | None = None) -> None:
-    """Write the HTML report to ``path`` (parents created)."""
+def write_html(run: EvalRun, path: Path) -> None:
+    """Write the HTML report of the run to ``path`` (parents created)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(report, gate), encoding="utf-8")
+    path.write_text(render_html(run), encoding="utf-8")

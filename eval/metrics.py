@@ -1,4 +1,4 @@
-"""Pure scoring functions of the eval suite: normalisation, containment, ranks, rates, percentiles.
+"""Pure scoring functions of the eval suite: normalisation, containment, ranks, rates, CRAG, percentiles.
 
 Nothing here touches the engine or the index; every function takes plain values so that it can be
 checked on hand-built cases. Rates whose denominator is zero are ``None`` ("not measured"), never 0.
@@ -91,11 +91,26 @@ def is_correct(
     return matches_expected(strip_markers(answer_text), answers, answers_all, max_chars=max_chars)
 
 
+RECORD_FILE_SUFFIXES = (".json", ".jsonl")  # files whose articles are records, named ``file#id``
+
+
+def names_source(file_name: str, source: str) -> bool:
+    """True when a hit's ``file_name`` is the article ``source`` names.
+
+    Equal names match. An article read from a record of a ``.json``/``.jsonl`` file is named ``file#id``
+    (``mh-25.json#1``): it matches a source naming the whole file (``mh-25.json``), while a source naming
+    one record (``mh-25.json#1``) matches only that record.
+    """
+    if file_name == source:
+        return True
+    return source.lower().endswith(RECORD_FILE_SUFFIXES) and file_name.startswith(f"{source}#")
+
+
 def first_rank(ranked_files: Sequence[str], sources: Iterable[str]) -> int | None:
     """1-based rank of the first result coming from one of ``sources``; None when none does."""
-    wanted = set(sources)
+    wanted = tuple(sources)
     for position, file_name in enumerate(ranked_files, start=1):
-        if file_name in wanted:
+        if any(names_source(file_name, source) for source in wanted):
             return position
     return None
 
@@ -112,6 +127,18 @@ def mean_reciprocal_rank(ranks: Sequence[int | None]) -> float | None:
     if not ranks:
         return None
     return sum(1.0 / rank for rank in ranks if rank is not None) / len(ranks)
+
+
+def crag_points(*, unanswerable: bool, declined: bool, correct: bool) -> int:
+    """One question's CRAG-style score: a right answer +1, a decline 0, a wrong answer -1.
+
+    On an unanswerable question declining is the right answer (+1) and any answer is wrong (-1).
+    """
+    if unanswerable:
+        return 1 if declined else -1
+    if declined:
+        return 0
+    return 1 if correct else -1
 
 
 def ratio(part: int, whole: int) -> float | None:

@@ -35,10 +35,13 @@ class QuestionRecord:
     citations: tuple[CitationRecord, ...]
     citations_valid: bool | None  # None when nothing was answered
     citation_supports: bool | None  # None unless an answerable question was answered
-    retrieval_rank: int | None  # 1-based rank of the first hit from a source article (None: not in top k)
-    retrieved_files: tuple[str, ...]  # the file of each of the top-k hits, best first
+    retrieval_rank: int | None  # 1-based rank of the engine's first hit from a source (None: not among them)
+    retrieved_files: tuple[str, ...]  # the file of each hit the engine's trace holds, best first
     latency_ms: float
     mode: str = ""
+    decision: str | None = None  # the trace's "answer" / "closest" / "decline"; None without a trace
+    confidence: float | None = None  # the trace's confidence in its decision
+    warmup: bool = False  # the run's first question: its latency is left out of the percentiles
     resolved_question: str | None = None
     conversation_id: str | None = None
     turn: int | None = None

@@ -1,4 +1,4 @@
-"""Show an eval run: a rich table for the terminal and the JSON report (every record plus the metrics)."""
+"""Show an eval run: rich tables for the terminal (one per suite, one summary) and the JSON report."""
 
 from __future__ import annotations
 
@@ -12,13 +12,17 @@ from rich.table import Table
 
 from eval.aggregate import MetricSet
 from eval.gate import GateResult
+from eval.recipe_speed import ask_to_recipe_ratio
 from eval.runner import EvalReport
+from eval.suite_run import EvalRun, SuiteOutcome
 
-# (column title, MetricSet field, kind): the figures every view shows, in this order
+# (column title, MetricSet field, kind): the figures every per-suite view shows, in this order
 COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("n", "questions", "count"),
     ("accuracy", "accuracy", "rate"),
     ("correct", "correct_rate", "rate"),
+    ("declined", "decline_rate", "rate"),
+    ("CRAG", "crag_score", "signed"),
     ("hit@1", "hit_at_1", "rate"),
     ("hit@5", "hit_at_5", "rate"),
     ("MRR", "mrr", "score"),
@@ -30,6 +34,23 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("p95 ms", "latency_p95_ms", "ms"),
 )
 
+# the one-row-per-suite summary: the issue's figures first ("ans right" = answerable right, the accuracy
+# field; "unans declined" = unanswerable declined, the abstention recall: one figure, one field, named here
+# as a CRAG-style report names them), then retrieval and warm latency
+SUMMARY_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("n", "questions", "count"),
+    ("ans right", "accuracy", "rate"),
+    ("unans declined", "abstention_recall", "rate"),
+    ("declined", "decline_rate", "rate"),
+    ("CRAG", "crag_score", "signed"),
+    ("hit@1", "hit_at_1", "rate"),
+    ("hit@5", "hit_at_5", "rate"),
+    ("MRR", "mrr", "score"),
+    ("p50 ms", "latency_p50_ms", "ms"),
+    ("p95 ms", "latency_p95_ms", "ms"),
+)
+RECIPE_COLUMNS = ("recipe p95 ms", "p95 ratio")
+
 
 def format_value(value: float | int | None, kind: str) -> str:
     """A figure for people: rates as percentages, latencies in whole ms, missing ones as a dash."""
@@ -39,8 +60,12 @@ def format_value(value: float | int | None, kind: str) -> str:
         return f"{value * 100:.1f}%"
     if kind == "score":
         return f"{value:.3f}"
+    if kind == "signed":
+        return f"{value:+.3f}"
     if kind == "ms":
         return f"{value:,.0f}"
+    if kind == "ratio":
+        return f"{value:.2f}x"
     return str(value)
 
 
@@ -50,8 +75,9 @@ def metric_rows(report: EvalReport) -> list[tuple[str, MetricSet]]:
 
 
 def metrics_table(report: EvalReport) -> Table:
-    """The metrics as a rich table, overall first."""
-    table = Table(title=f"newsbot eval — {report.overall.questions} questions", title_justify="left")
+    """One suite's metrics as a rich table, overall first."""
+    title = f"suite {report.suite} — {report.overall.questions} questions"
+    table = Table(title=title, title_justify="left")
     table.add_column("type", style="bold")
     for title, _, _ in COLUMNS:
         table.add_column(title, justify="right")
@@ -61,23 +87,103 @@ def metrics_table(report: EvalReport) -> Table:
     return table
 
 
-def print_summary(report: EvalReport, gate: GateResult | None, console: Console | None = None) -> None:
-    """Print the table, the errors, and the gate's verdict."""
-    console = console or Console()
+def verdict(outcome: SuiteOutcome) -> str:
+    """The suite's gate in a few words: passed, failed (how many rules), not gated, or skipped."""
+    if outcome.report is None:
+        return "skipped"
+    if outcome.gate is None:
+        return "not gated"
+    if outcome.gate.passed:
+        return "passed"
+    return f"failed ({len(outcome.gate.failures)})"
+
+
+def recipe_cells(outcome: SuiteOutcome) -> tuple[str, str]:
+    """The recipe's warm p95 and newsbot's ask p95 as a multiple of it, or dashes."""
+    if outcome.recipe is None or outcome.report is None:
+        return "—", "—"
+    ratio = ask_to_recipe_ratio(outcome.report.overall.latency_p95_ms, outcome.recipe)
+    return format_value(outcome.recipe.p95_ms, "ms"), format_value(ratio, "ratio")
+
+
+def summary_table(run: EvalRun) -> Table:
+    """One row per suite with the headline figures, the recipe comparison and the gate's verdict."""
+    title = f"newsbot eval — {len(run.outcomes)} suites (warm ask latency; recipe = plain llama-index query)"
+    table = Table(title=title, title_justify="left")
+    table.add_column("suite", style="bold", no_wrap=True)
+    for title, _, _ in SUMMARY_COLUMNS:
+        table.add_column(title, justify="right", no_wrap=True)
+    for title in (*RECIPE_COLUMNS, "gate"):
+        table.add_column(title, justify="right", no_wrap=True)
+    for outcome in run.outcomes:
+        if outcome.report is None:
+            blanks = ["—"] * (len(SUMMARY_COLUMNS) + 2)
+            table.add_row(outcome.suite.name, *blanks, "skipped", style="dim")
+            continue
+        overall = outcome.report.overall
+        cells = [format_value(getattr(overall, attr), kind) for _, attr, kind in SUMMARY_COLUMNS]
+        table.add_row(outcome.suite.name, *cells, *recipe_cells(outcome), verdict(outcome))
+    return table
+
+
+def print_gate(name: str, gate: GateResult, console: Console) -> None:
+    """The rules a suite broke or could not check, and its verdict."""
+    for rule in gate.skipped:
+        console.print(f"[yellow]{name}: not measured[/] {rule.describe()}", highlight=False)
+    for failure in gate.failures:
+        console.print(f"[red]{name}: below threshold[/] {failure.describe()}", highlight=False)
+    result = "[green]gate passed[/]" if gate.passed else "[red bold]gate failed[/]"
+    console.print(
+        f"{name}: {result} ({gate.checked} thresholds checked, {len(gate.skipped)} not measured)",
+        highlight=False,
+    )
+
+
+def print_suite(outcome: SuiteOutcome, console: Console) -> None:
+    """One suite: its table per question type, errors, timings, the recipe's speed, and its gate."""
+    report, name = outcome.report, outcome.suite.name
+    if report is None:
+        console.print(f"[yellow]suite {name} skipped:[/] {outcome.skipped}", highlight=False)
+        return
     console.print(metrics_table(report))
     wrong = sum(1 for record in report.records if not record.correct)
-    console.print(f"{wrong} of {len(report.records)} questions wrong; took {report.duration_s:.1f} s")
+    index = f"; index built in {outcome.index_s:.1f} s" if outcome.index_s is not None else ""
+    console.print(
+        f"{name}: {wrong} of {len(report.records)} questions wrong; asked in {report.duration_s:.1f} s{index}",
+        highlight=False,
+    )
     for record in report.records:
         if record.error:
-            console.print(f"[red]error[/] {record.id}: {record.error}", markup=True, highlight=False)
-    if gate is None:
-        return
-    for rule in gate.skipped:
-        console.print(f"[yellow]not measured[/] {rule.describe()}", highlight=False)
-    for failure in gate.failures:
-        console.print(f"[red]below threshold[/] {failure.describe()}", highlight=False)
-    verdict = "[green]gate passed[/]" if gate.passed else "[red bold]gate failed[/]"
-    console.print(f"{verdict} ({gate.checked} thresholds checked, {len(gate.skipped)} not measured)")
+            console.print(f"[red]{name}: error[/] {record.id}: {record.error}", highlight=False)
+    if outcome.recipe is not None:
+        recipe = outcome.recipe
+        ratio = ask_to_recipe_ratio(report.overall.latency_p95_ms, recipe)
+        console.print(
+            f"{name}: warm ask p95 {format_value(report.overall.latency_p95_ms, 'ms')} ms; llama-index recipe "
+            f"(top {recipe.k}, {recipe.nodes} nodes, built in {recipe.ingest_s:.1f} s) warm query p95 "
+            f"{format_value(recipe.p95_ms, 'ms')} ms over {recipe.queries} queries; ratio "
+            f"{format_value(ratio, 'ratio')}",
+            highlight=False,
+        )
+    if outcome.gate is not None:
+        print_gate(name, outcome.gate, console)
+
+
+def print_run(run: EvalRun, console: Console | None = None) -> None:
+    """Every suite, then the summary table and the overall verdict."""
+    console = console or Console()
+    for outcome in run.outcomes:
+        print_suite(outcome, console)
+        console.print()
+    console.print(summary_table(run))
+    gated = [outcome for outcome in run.outcomes if outcome.gate is not None]
+    failed = [outcome.suite.name for outcome in gated if outcome.gate is not None and not outcome.gate.passed]
+    if not gated:
+        console.print(f"took {run.duration_s:.1f} s; not gated", highlight=False)
+    elif failed:
+        console.print(f"[red bold]gate failed[/] in {', '.join(failed)}; took {run.duration_s:.1f} s")
+    else:
+        console.print(f"[green]gate passed[/] in {len(gated)} suites; took {run.duration_s:.1f} s")
 
 
 def gate_dict(gate: GateResult) -> dict[str, Any]:
@@ -94,8 +200,9 @@ def gate_dict(gate: GateResult) -> dict[str, Any]:
 
 
 def report_dict(report: EvalReport, gate: GateResult | None = None) -> dict[str, Any]:
-    """The whole run as JSON-ready data: run info, metrics, gate verdict and every record."""
+    """One suite's run as JSON-ready data: run info, metrics, gate verdict and every record."""
     return {
+        "suite": report.suite,
         "started_at": report.started_at,
         "duration_s": round(report.duration_s, 3),
         "questions_file": report.questions_file,
@@ -109,8 +216,40 @@ def report_dict(report: EvalReport, gate: GateResult | None = None) -> dict[str,
     }
 
 
-def write_json(report: EvalReport, path: Path, gate: GateResult | None = None) -> None:
-    """Write the JSON report to ``path`` (parents created)."""
+def outcome_dict(outcome: SuiteOutcome) -> dict[str, Any]:
+    """One suite of a run as JSON-ready data; a skipped suite says why."""
+    head: dict[str, Any] = {
+        "suite": outcome.suite.name,
+        "status": "skipped" if outcome.report is None else "ran",
+        "skipped_reason": outcome.skipped,
+        "articles": str(outcome.suite.articles),
+    }
+    if outcome.report is None:
+        return head
+    overall = outcome.report.overall
+    recipe = outcome.recipe
+    speed = {
+        "warm_ask_p50_ms": overall.latency_p50_ms,
+        "warm_ask_p95_ms": overall.latency_p95_ms,
+        "index_s": outcome.index_s,
+        "recipe": dataclasses.asdict(recipe) if recipe is not None else None,
+        "ask_to_recipe_p95": ask_to_recipe_ratio(overall.latency_p95_ms, recipe),
+    }
+    return {**head, "speed": speed, **report_dict(outcome.report, outcome.gate)}
+
+
+def run_dict(run: EvalRun) -> dict[str, Any]:
+    """The whole run as JSON-ready data: every suite, its metrics, gate and records."""
+    return {
+        "started_at": run.started_at,
+        "duration_s": round(run.duration_s, 3),
+        "passed": run.passed,
+        "suites": [outcome_dict(outcome) for outcome in run.outcomes],
+    }
+
+
+def write_json(run: EvalRun, path: Path) -> None:
+    """Write the JSON report of the run to ``path`` (parents created)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(report_dict(report, gate), ensure_ascii=False, indent=2)
+    text = json.dumps(run_dict(run), ensure_ascii=False, indent=2)
     path.write_text(text + "\n", encoding="utf-8")

@@ -1,12 +1,14 @@
 """Run a question set through the answering engine and record, per question, what happened.
 
-Each question is asked with ``engine.ask`` (conversation turns with the conversation so far) and searched
-with ``index.search(question, k=10)`` to see where its source articles rank. Every citation is checked
-against the article file's text. The records are then summarised by :mod:`eval.aggregate`.
+Each question is asked with ``engine.ask`` (conversation turns with the conversation so far). Where the
+source articles rank is read from the answer's trace, i.e. from the search the engine itself ran (rank =
+position + 1), never from a second search of our own. Every citation is checked against the article's
+text. The records are then summarised by :mod:`eval.aggregate`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -18,9 +20,7 @@ from eval import metrics
 from eval.aggregate import MetricSet, summarise
 from eval.questionset import ConversationCase, EvalQuestion
 from eval.records import CitationRecord, QuestionRecord
-from retrieval.types import Answer, Citation, Hit
-
-SEARCH_K = 10
+from retrieval.types import Answer, Citation
 
 
 class Engine(Protocol):
@@ -31,12 +31,8 @@ class Engine(Protocol):
         ...
 
 
-class SearchIndex(Protocol):
-    """What the runner needs of an index (``retrieval.Index`` fits)."""
-
-    def search(self, question: str, k: int = ...) -> Sequence[Hit]:
-        """The best chunks for ``question``, best first."""
-        ...
+class ArticleTexts(Protocol):
+    """What the runner needs of an index (``retrieval.Index`` fits): the text citations must quote."""
 
     def article_text(self, article_id: str) -> str:
         """The full text of one article, as citations quote it."""
@@ -53,7 +49,7 @@ class ConversationState(Protocol):
 
 @dataclass(frozen=True)
 class EvalReport:
-    """A finished eval run: per-question records and the metrics overall and per question type."""
+    """A finished run of one question set: per-question records, the metrics overall and per question type."""
 
     records: tuple[QuestionRecord, ...]
     overall: MetricSet
@@ -62,6 +58,7 @@ class EvalReport:
     duration_s: float
     questions_file: str | None = None
     conversations_file: str | None = None
+    suite: str = "custom"
 
 
 def _new_conversation() -> ConversationState:
@@ -71,7 +68,7 @@ def _new_conversation() -> ConversationState:
     return conversation
 
 
-def _citation_record(citation: Citation, index: SearchIndex) -> CitationRecord:
+def _citation_record(citation: Citation, index: ArticleTexts) -> CitationRecord:
     try:
         article_text = index.article_text(citation.article_id)
     except Exception:  # an unknown article id makes the citation invalid, not the run
@@ -89,9 +86,9 @@ def _citation_record(citation: Citation, index: SearchIndex) -> CitationRecord:
 
 
 def evaluate_answer(
-    question: EvalQuestion, answer: Answer, hits: Sequence[Hit], latency_ms: float, index: SearchIndex
+    question: EvalQuestion, answer: Answer, latency_ms: float, index: ArticleTexts
 ) -> QuestionRecord:
-    """Score one answer and its search hits against what ``question`` expects."""
+    """Score one answer, and the hits its trace says the engine retrieved, against what ``question`` expects."""
     citations = tuple(_citation_record(citation, index) for citation in answer.citations)
     answered = not answer.abstained
     citations_valid = (bool(citations) and all(c.verbatim for c in citations)) if answered else None
@@ -99,7 +96,8 @@ def evaluate_answer(
     if answered and not question.unanswerable:
         quotes = [c.quote for c in citations]
         supports = metrics.quotes_support(quotes, question.answers, question.answers_all)
-    retrieved_files = tuple(hit.article.file_name for hit in hits)
+    trace = answer.trace
+    retrieved_files = tuple(hit.article.file_name for hit in trace.hits) if trace is not None else ()
     return QuestionRecord(
         id=question.id,
         type=question.type,
@@ -120,6 +118,8 @@ def evaluate_answer(
         retrieved_files=retrieved_files,
         latency_ms=latency_ms,
         mode=answer.mode,
+        decision=trace.decision if trace is not None else None,
+        confidence=trace.confidence if trace is not None else None,
         resolved_question=answer.resolved_question,
         conversation_id=question.conversation_id,
         turn=question.turn,
@@ -127,7 +127,7 @@ def evaluate_answer(
 
 
 def _failed_record(question: EvalQuestion, error: Exception, latency_ms: float) -> QuestionRecord:
-    """The record of a question whose ask or search raised: wrong, and the error kept."""
+    """The record of a question whose ask raised: wrong, and the error kept."""
     return QuestionRecord(
         id=question.id,
         type=question.type,
@@ -152,28 +152,20 @@ def _failed_record(question: EvalQuestion, error: Exception, latency_ms: float) 
 
 
 def ask_one(
-    question: EvalQuestion, engine: Engine, index: SearchIndex, conversation: ConversationState | None = None
+    question: EvalQuestion, engine: Engine, index: ArticleTexts, conversation: ConversationState | None = None
 ) -> tuple[QuestionRecord, Answer | None]:
-    """Ask, search and score one question; an exception becomes a failed record, not a crash."""
+    """Ask and score one question; an exception becomes a failed record, not a crash."""
     started = time.perf_counter()
     try:
         answer = engine.ask(question.question, conversation=conversation)
     except Exception as exc:  # the eval must report a crashing engine, not die on its first crash
         return _failed_record(question, exc, (time.perf_counter() - started) * 1000), None
     latency_ms = (time.perf_counter() - started) * 1000
-    try:
-        hits = (
-            index.search(answer.resolved_question or question.question, k=SEARCH_K)
-            if question.sources
-            else []
-        )
-    except Exception as exc:
-        return _failed_record(question, exc, latency_ms), answer
-    return evaluate_answer(question, answer, hits, latency_ms, index), answer
+    return evaluate_answer(question, answer, latency_ms, index), answer
 
 
 @contextmanager
-def _progress_bar(total: int, enabled: bool) -> Iterator[Callable[[str], None]]:
+def _progress_bar(total: int, enabled: bool, name: str) -> Iterator[Callable[[str], None]]:
     """Yield an ``advance(label)`` callable, drawing a rich progress bar when ``enabled``."""
     if not enabled:
         yield lambda _label: None
@@ -181,7 +173,7 @@ def _progress_bar(total: int, enabled: bool) -> Iterator[Callable[[str], None]]:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    columns = (TextColumn("[bold]eval[/] {task.description}"), BarColumn(), MofNCompleteColumn())
+    columns = (TextColumn(f"[bold]eval {name}[/] {{task.description}}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("", total=total)
         yield lambda label: bar.update(task, advance=1, description=label)
@@ -189,7 +181,7 @@ def _progress_bar(total: int, enabled: bool) -> Iterator[Callable[[str], None]]:
 
 def run_eval(
     engine: Engine,
-    index: SearchIndex,
+    index: ArticleTexts,
     questions: Sequence[EvalQuestion],
     conversations: Sequence[ConversationCase] = (),
     *,
@@ -197,13 +189,18 @@ def run_eval(
     new_conversation: Callable[[], ConversationState] = _new_conversation,
     questions_file: str | None = None,
     conversations_file: str | None = None,
+    suite: str = "custom",
 ) -> EvalReport:
-    """Ask every question and every conversation turn; return the records and their metrics."""
+    """Ask every question and every conversation turn; return the records and their metrics.
+
+    The first question warms the engine up (caches, lazy loads): its record is kept and scored, but
+    flagged ``warmup`` and left out of the latency percentiles.
+    """
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.perf_counter()
     records: list[QuestionRecord] = []
     total = len(questions) + sum(len(case.turns) for case in conversations)
-    with _progress_bar(total, progress) as advance:
+    with _progress_bar(total, progress, suite) as advance:
         for question in questions:
             record, _ = ask_one(question, engine, index)
             records.append(record)
@@ -216,6 +213,8 @@ def run_eval(
                 if answer is not None:
                     conversation = conversation.add(answer)
                 advance(turn.id)
+    if records:
+        records[0] = dataclasses.replace(records[0], warmup=True)
     overall, by_type = summarise(records)
     return EvalReport(
         records=tuple(records),
@@ -225,4 +224,5 @@ def run_eval(
         duration_s=time.perf_counter() - started,
         questions_file=questions_file,
         conversations_file=conversations_file,
+        suite=suite,
     )

@@ -87,6 +87,49 @@ def test_first_rank_is_one_based_and_none_when_absent() -> None:
     assert metrics.first_rank([], ["a.txt"]) is None
 
 
+@pytest.mark.parametrize(
+    ("file_name", "source", "matches"),
+    [
+        ("000_485f.txt", "000_485f.txt", True),  # a plain file: equal names
+        ("000_485f.txt", "000_485f", False),
+        ("a.txt", "b.txt", False),
+        ("mh-25700e0fb4.json#1", "mh-25700e0fb4.json", True),  # a record of the named file
+        ("mh-25700e0fb4.json#1", "mh-25700e0fb4.json#1", True),  # exactly the named record
+        ("mh-25700e0fb4.json#2", "mh-25700e0fb4.json#1", False),  # another record of that file
+        ("mh-25700e0fb4.json", "mh-25700e0fb4.json#1", False),
+        ("feed.jsonl#item-7", "feed.jsonl", True),
+        ("feed.JSONL#3", "feed.JSONL", True),
+        ("mh-25700e0fb4.json#1", "mh-25700e0fb4.js", False),  # a prefix is not a match
+        ("mh-25700e0fb41.json#1", "mh-25700e0fb4.json", False),
+        ("notes.txt#1", "notes.txt", False),  # only .json/.jsonl files hold records
+    ],
+)
+def test_names_source_matches_files_and_their_records(file_name: str, source: str, matches: bool) -> None:
+    assert metrics.names_source(file_name, source) is matches
+
+
+def test_first_rank_finds_a_record_of_a_source_file() -> None:
+    ranked = ["mh-b.json#1", "mh-a.json#1", "mh-a.json#2"]
+    assert metrics.first_rank(ranked, ["mh-a.json"]) == 2
+    assert metrics.first_rank(ranked, ["mh-a.json#2"]) == 3
+    assert metrics.first_rank(ranked, ["mh-c.json", "mh-b.json"]) == 1
+    assert metrics.first_rank(ranked, ["mh-a.json#3"]) is None
+
+
+@pytest.mark.parametrize(
+    ("unanswerable", "declined", "correct", "points"),
+    [
+        (False, False, True, 1),  # answered right
+        (False, True, False, 0),  # declined an answerable question
+        (False, False, False, -1),  # answered wrong
+        (True, True, True, 1),  # declined an unanswerable question
+        (True, False, False, -1),  # answered an unanswerable question
+    ],
+)
+def test_crag_points(unanswerable: bool, declined: bool, correct: bool, points: int) -> None:
+    assert metrics.crag_points(unanswerable=unanswerable, declined=declined, correct=correct) == points
+
+
 def test_hit_at_k_and_mrr_on_hand_built_ranks() -> None:
     ranks = [1, 2, None, 5, 10]
     assert metrics.hit_at(ranks, 1) == pytest.approx(1 / 5)

@@ -1,4 +1,5 @@
-"""The eval runner end to end on a tiny set with the real seed engine, the reports, and the CI gate."""
+"""The eval runner end to end: a tiny set with the real seed engine, tiny hand-made suites through the
+command, the reports, and the per-suite CI gate."""
 
 from __future__ import annotations
 
@@ -23,7 +24,10 @@ from eval.questionset import (
 )
 from eval.report import write_json
 from eval.runner import EvalReport, run_eval
+from eval.suite_run import EvalRun, SuiteOutcome
+from eval.suites import custom_suite
 from retrieval import Answer
+from retrieval.types import ArticleMeta, Hit, Trace
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 TINY_IDS = ("who-01", "how-many-02", "paraphrase-01", "multi-article-01", "unanswerable-01")
@@ -35,12 +39,14 @@ class RecordingEngine:
     def __init__(self, engine: Any) -> None:
         self.engine = engine
         self.turns_seen: dict[str, int] = {}
+        self.answers: dict[str, Answer] = {}
 
     def ask(self, question: str, conversation: Any = None) -> Answer:
         self.turns_seen[question] = len(conversation.turns) if conversation is not None else -1
         if "boom" in question:
             raise RuntimeError(f"engine failed on {question!r}")
         answer: Answer = self.engine.ask(question, conversation=conversation)
+        self.answers[question] = answer
         return answer
 
 
@@ -89,17 +95,54 @@ def test_citations_are_checked_against_the_article_files(
         assert c.verbatim == (text[c.start_char : c.end_char] == c.quote)
 
 
-def test_retrieval_ranks_come_from_the_index(
-    tiny_run: tuple[EvalReport, RecordingEngine], seed_index: Any
+def test_retrieval_ranks_are_read_from_the_answers_trace(
+    tiny_run: tuple[EvalReport, RecordingEngine],
 ) -> None:
-    report, _ = tiny_run
-    for r in report.records[: len(TINY_IDS)]:
-        if r.unanswerable:
-            assert r.retrieval_rank is None and r.retrieved_files == ()
-            continue
-        files = [hit.article.file_name for hit in seed_index.search(r.question, k=10)]
-        assert list(r.retrieved_files) == files
-        assert r.retrieval_rank == metrics.first_rank(files, r.sources)
+    report, engine = tiny_run
+    for r in report.records:
+        trace = engine.answers[r.question].trace
+        assert trace is not None
+        assert list(r.retrieved_files) == [hit.article.file_name for hit in trace.hits]
+        assert (r.decision, r.confidence) == (trace.decision, trace.confidence)
+        expected = metrics.first_rank(r.retrieved_files, r.sources) if r.sources else None
+        assert r.retrieval_rank == expected
+    assert any(r.retrieval_rank is not None for r in report.records)
+
+
+class TracedEngine:
+    """A fake engine whose trace lists one hit per word of the question, named ``<word>.json#1``."""
+
+    def ask(self, question: str, conversation: Any = None) -> Answer:
+        words = question.rstrip("?").split()
+        hits = tuple(
+            Hit(f"c{n}", word, 1.0 / (n + 1), ArticleMeta(f"id-{word}", f"{word}.json#1", word), 0, len(word))
+            for n, word in enumerate(words)
+        )
+        trace = Trace(query=question, hits=hits, decision="decline", confidence=0.1)
+        return Answer(question=question, text="not in the articles", abstained=True, trace=trace)
+
+
+class TextsOnly:
+    """An index that can only give article texts: the runner must not search it."""
+
+    def article_text(self, article_id: str) -> str:
+        return article_id
+
+
+def test_the_runner_never_searches_and_matches_records_to_their_files() -> None:
+    questions = [
+        EvalQuestion(
+            id="q1", question="alpha beta gamma?", type="what", answers=("x",), sources=("gamma.json",)
+        ),
+        EvalQuestion(id="q2", question="beta alpha?", type="what", answers=("x",), sources=("alpha.json#1",)),
+        EvalQuestion(id="q3", question="delta?", type="what", answers=("x",), sources=("alpha.json",)),
+    ]
+    report = run_eval(TracedEngine(), TextsOnly(), questions)
+    assert [r.retrieval_rank for r in report.records] == [3, 2, None]
+    assert report.records[0].retrieved_files == ("alpha.json#1", "beta.json#1", "gamma.json#1")
+    assert [r.decision for r in report.records] == ["decline"] * 3
+    assert [r.warmup for r in report.records] == [True, False, False]
+    assert report.overall.decline_rate == 1.0 and report.overall.crag_score == 0.0
 
 
 def test_aggregates_match_the_records(tiny_run: tuple[EvalReport, RecordingEngine]) -> None:
@@ -130,8 +173,13 @@ def test_a_crashing_question_is_recorded_not_fatal(seed_engine: Any, seed_index:
     assert crashed.error == "RuntimeError: engine failed on 'boom?'" and not crashed.correct
     assert fine.error is None
     assert report.overall.errors == 1
-    gate = check(report, parse_thresholds({"max": {"errors": 0}}))
+    gate = check(report, parse_thresholds({"max": {"errors": 0}}).for_suite("custom"))
     assert not gate.passed
+
+
+def _one_suite_run(report: EvalReport) -> EvalRun:
+    outcome = SuiteOutcome(custom_suite(DEFAULT_QUESTIONS, SEEDS), report=report)
+    return EvalRun((outcome,), report.started_at, report.duration_s)
 
 
 def test_the_json_report_holds_every_record_and_the_metrics(
@@ -139,25 +187,28 @@ def test_the_json_report_holds_every_record_and_the_metrics(
 ) -> None:
     report, _ = tiny_run
     path = tmp_path / "out" / "report.json"
-    write_json(report, path)
+    write_json(_one_suite_run(report), path)
     data = json.loads(path.read_text(encoding="utf-8"))
-    assert [r["id"] for r in data["records"]] == [r.id for r in report.records]
-    first = data["records"][0]
+    [suite] = data["suites"]
+    assert [r["id"] for r in suite["records"]] == [r.id for r in report.records]
+    first = suite["records"][0]
     for key in ("question", "answer", "abstained", "citations", "correct", "retrieval_rank", "latency_ms"):
         assert key in first
     assert first["answer"] == report.records[0].answer
-    citation = next(c for r in data["records"] for c in r["citations"])
+    assert first["warmup"] is True and first["decision"] in ("answer", "closest", "decline")
+    citation = next(c for r in suite["records"] for c in r["citations"])
     assert set(citation) >= {"file_name", "quote", "start_char", "end_char", "verbatim"}
-    assert data["metrics"]["overall"]["accuracy"] == report.overall.accuracy
-    assert data["metrics"]["by_type"]["follow_up"]["questions"] == 2
-    assert data["gate"] is None
+    assert suite["metrics"]["overall"]["accuracy"] == report.overall.accuracy
+    assert suite["metrics"]["overall"]["crag_score"] == report.overall.crag_score
+    assert suite["metrics"]["by_type"]["follow_up"]["questions"] == 2
+    assert suite["gate"] is None and suite["speed"]["recipe"] is None
 
 
 def test_the_html_report_shows_failures_beside_expectations(
     tiny_run: tuple[EvalReport, RecordingEngine],
 ) -> None:
     report, _ = tiny_run
-    page = render_html(report)
+    page = render_html(_one_suite_run(report))
     assert page.startswith("<!doctype html>") and 'src="data:image/png;base64,iVBORw0KGgo' in page
     for record in report.records:
         assert (f"<td>{record.id}<br>" in page) is (not record.correct)
@@ -179,11 +230,11 @@ def test_the_gate_fails_above_what_was_reached_and_passes_at_it(
     passing = parse_thresholds(
         {"min": {"hit_at_5": reached}, "type": {"follow_up": {"min": {"mrr": follow_up}}}}
     )
-    assert check(report, passing).passed
+    assert check(report, passing.for_suite("custom")).passed
     above = parse_thresholds(
         {"min": {"hit_at_5": reached + 0.01}, "type": {"follow_up": {"min": {"mrr": 0.0}}}}
     )
-    result = check(report, above)
+    result = check(report, above.for_suite("custom"))
     assert not result.passed
     assert [f.threshold.metric for f in result.failures] == ["hit_at_5"]
     assert result.failures[0].value == reached
@@ -197,7 +248,7 @@ def test_the_gate_checks_ceilings_and_skips_what_was_not_measured(
     assert p50 is not None
     rules = parse_thresholds(
         {"max": {"latency_p50_ms": p50 / 2}, "type": {"list": {"min": {"accuracy": 0.5}}}}
-    )
+    ).for_suite("custom")
     result = check(report, rules)
     assert [f.threshold.metric for f in result.failures] == ["latency_p50_ms"]
     assert [rule.scope for rule in result.skipped] == ["list"]  # no list question in the tiny set
@@ -219,9 +270,9 @@ def test_bad_thresholds_are_refused(data: dict[str, Any], message: str) -> None:
 
 
 def test_the_bundled_thresholds_cover_the_bundled_types() -> None:
-    rules = load_thresholds()
+    rules = load_thresholds().suites["seeds"]
     types = {q.type for q in load_questions(DEFAULT_QUESTIONS)} | {"conversation", "follow_up"}
-    assert {"accuracy", "hit_at_1", "mrr", "abstention_recall"} <= {
+    assert {"accuracy", "crag_score", "hit_at_1", "mrr", "abstention_recall"} <= {
         r.metric for r in rules if r.scope == "overall"
     }
     assert {r.scope for r in rules} - {"overall"} <= types
@@ -246,11 +297,13 @@ def _cli_app() -> Any:
 def test_the_command_writes_reports_and_exits_1_below_a_threshold(tmp_path: Path) -> None:
     tiny = tmp_path / "tiny.jsonl"
     lines = [
-        line for line in DEFAULT_QUESTIONS.read_text(encoding="utf-8").splitlines() if '"who-01"' in line
+        line
+        for line in DEFAULT_QUESTIONS.read_text(encoding="utf-8").splitlines()
+        if '"who-01"' in line or '"how-many-02"' in line
     ]
     tiny.write_text("\n".join(lines) + "\n", encoding="utf-8")
     impossible = tmp_path / "impossible.toml"
-    impossible.write_text("[max]\nlatency_p50_ms = 0.0\n", encoding="utf-8")
+    impossible.write_text("[suites.custom.max]\nlatency_p50_ms = 0.0\n", encoding="utf-8")
     args = [
         "eval",
         "--questions",
@@ -263,14 +316,164 @@ def test_the_command_writes_reports_and_exits_1_below_a_threshold(tmp_path: Path
 
     failed = CliRunner().invoke(_cli_app(), [*args, "--thresholds", str(impossible)])
     assert failed.exit_code == 1, failed.output
-    assert "latency_p50_ms" in failed.output
+    assert "custom: below threshold overall latency_p50_ms" in failed.output
     data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
-    assert [r["id"] for r in data["records"]] == ["who-01"]  # --questions alone runs no conversations
-    assert data["gate"]["passed"] is False
+    [suite] = data["suites"]  # --questions alone runs the ad-hoc set only, and no conversations
+    assert suite["suite"] == "custom" and [r["id"] for r in suite["records"]] == ["who-01", "how-many-02"]
+    assert suite["gate"]["passed"] is False and data["passed"] is False
     assert (tmp_path / "r.html").read_text(encoding="utf-8").startswith("<!doctype html>")
 
     passed = CliRunner().invoke(_cli_app(), [*args, "--no-gate"])
     assert passed.exit_code == 0, passed.output
+
+
+RGB_SNIPPETS = {
+    "p1.txt": "Facebook acquired WhatsApp in 2014 for 19 billion dollars in cash and shares.",
+    "p2.txt": "The Eiffel Tower stands in Paris, the capital of France, and opened in 1889.",
+    "p3.txt": "Argentina won the 2022 World Cup in Qatar after a penalty shoot-out against France.",
+}
+MULTIHOP_ARTICLES = {
+    "mh-a.json": {
+        "title": "Chip maker results",
+        "text": "Nvidia reported record revenue from data centre chips.",
+    },
+    "mh-b.json": {
+        "title": "Search trial",
+        "text": "Google defended its default search deals in an antitrust trial.",
+    },
+}
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+
+
+def _tiny_public_dir(root: Path) -> Path:
+    """Hand-made rgb/ and multihop/ folders, laid out like the public dev sets."""
+    for name, text in RGB_SNIPPETS.items():
+        (root / "rgb" / "corpus").mkdir(parents=True, exist_ok=True)
+        (root / "rgb" / "corpus" / name).write_text(text + "\n", encoding="utf-8")
+    for name, article in MULTIHOP_ARTICLES.items():
+        (root / "multihop" / "corpus").mkdir(parents=True, exist_ok=True)
+        (root / "multihop" / "corpus" / name).write_text(json.dumps(article), encoding="utf-8")
+    unanswerable = {"answers": [], "sources": [], "type": "unanswerable", "unanswerable": True}
+    _write_jsonl(
+        root / "rgb" / "questions.jsonl",
+        [
+            {
+                "id": "r1",
+                "question": "Who acquired WhatsApp?",
+                "answers": ["Facebook"],
+                "sources": ["p1.txt"],
+                "type": "factoid",
+                "unanswerable": False,
+            },
+            {
+                "id": "r2",
+                "question": "In which city is the Eiffel Tower?",
+                "answers": ["Paris"],
+                "sources": ["p2.txt"],
+                "type": "factoid",
+                "unanswerable": False,
+            },
+            {"id": "r3", "question": "Who won the 2019 Wimbledon women's singles title?", **unanswerable},
+        ],
+    )
+    _write_jsonl(
+        root / "multihop" / "questions.jsonl",
+        [
+            {
+                "id": "m1",
+                "question": "Which company reported record revenue from data centre chips?",
+                "answers": ["Nvidia"],
+                "sources": ["mh-a.json"],
+                "type": "inference_query",
+                "unanswerable": False,
+            },
+            {
+                "id": "m2",
+                "question": "Which company defended its default search deals in an antitrust trial?",
+                "answers": ["Google"],
+                "sources": ["mh-b.json#1"],
+                "type": "inference_query",
+                "unanswerable": False,
+            },
+            {
+                "id": "m3",
+                "question": "Which bank did the Nvidia chief executive found in 1990?",
+                **unanswerable,
+            },
+        ],
+    )
+    return root
+
+
+def test_named_suites_run_each_on_its_own_corpus_and_are_gated_apart(tmp_path: Path) -> None:
+    public = _tiny_public_dir(tmp_path / "public")
+    thresholds = tmp_path / "t.toml"
+    thresholds.write_text(
+        "[max]\nerrors = 0\n[suites.rgb.max]\nlatency_p50_ms = 0.0\n[suites.multihop.min]\naccuracy = 0.0\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    args = [
+        "eval",
+        "-s",
+        "rgb",
+        "--suite",
+        "multihop",
+        "--public-dir",
+        str(public),
+        "--thresholds",
+        str(thresholds),
+    ]
+    result = CliRunner().invoke(
+        _cli_app(), [*args, "--report", str(out / "r.json"), "--html", str(out / "r.html")]
+    )
+    assert result.exit_code == 1, result.output  # rgb breaks its impossible ceiling; multihop keeps its rules
+    assert "rgb: below threshold overall latency_p50_ms" in result.output
+    assert "gate failed in rgb" in result.output and "multihop: gate passed" in result.output
+
+    data = json.loads((out / "r.json").read_text(encoding="utf-8"))
+    rgb, multihop = data["suites"]
+    assert (rgb["suite"], multihop["suite"]) == ("rgb", "multihop")
+    assert (rgb["gate"]["passed"], multihop["gate"]["passed"]) == (False, True)
+    assert [r["id"] for r in rgb["records"]] == ["r1", "r2", "r3"]
+    assert {f for r in rgb["records"] for f in r["retrieved_files"]} <= set(RGB_SNIPPETS)
+    for r in multihop["records"]:  # each article is the one record of its .json file
+        assert r["retrieved_files"] and all(f.endswith(".json#1") for f in r["retrieved_files"])
+    ranked = {r["id"]: r["retrieval_rank"] for r in multihop["records"]}
+    assert ranked["m1"] is not None and ranked["m2"] is not None and ranked["m3"] is None
+    for suite in (rgb, multihop):
+        figures = suite["metrics"]["overall"]
+        points = [
+            metrics.crag_points(unanswerable=r["unanswerable"], declined=r["abstained"], correct=r["correct"])
+            for r in suite["records"]
+        ]
+        assert figures["crag_score"] == pytest.approx(sum(points) / 3)
+        assert figures["decline_rate"] == pytest.approx(sum(r["abstained"] for r in suite["records"]) / 3)
+    recipe = rgb["speed"]["recipe"]
+    assert recipe["queries"] == 2 and recipe["k"] == 5 and recipe["nodes"] >= 3
+    assert multihop["speed"]["recipe"] is None
+    page = (out / "r.html").read_text(encoding="utf-8")
+    assert 'id="suite-rgb"' in page and 'id="suite-multihop"' in page
+
+
+def test_a_missing_public_suite_fails_in_ci_before_anything_runs(tmp_path: Path) -> None:
+    nowhere = tmp_path / "nowhere"
+    explicit = CliRunner().invoke(_cli_app(), ["eval", "--public-dir", str(nowhere), "--ci"])
+    assert explicit.exit_code == 2, explicit.output
+    assert "CI must gate every suite" in explicit.output.replace("\n", "")
+    from_env = CliRunner().invoke(_cli_app(), ["eval", "--public-dir", str(nowhere)], env={"CI": "true"})
+    assert from_env.exit_code == 2, from_env.output
+    assert str(nowhere / "rgb") in from_env.output.replace("\n", "")
+
+
+def test_conversations_need_an_ad_hoc_question_set() -> None:
+    result = CliRunner().invoke(_cli_app(), ["eval", "--conversations", str(DEFAULT_CONVERSATIONS)])
+    assert result.exit_code == 2
+    assert "--questions" in result.output
 
 
 def test_the_command_names_the_bad_line_and_exits_2(tmp_path: Path) -> None:
