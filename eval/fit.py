@@ -25,15 +25,11 @@ import numpy as np
 
 from eval.metrics import is_correct
 from eval.questionset import EvalQuestion, load_questions
+from eval.suites import builtin_suites
 
-ROOT = Path(__file__).resolve().parent.parent
 CLOSEST_BAND = 0.85  # hand-set: just under the answer threshold, the closest passage is offered as such
-PUBLIC = ROOT.parent / "shared" / "public-dev"
 SUITES: dict[str, tuple[Path, Path]] = {
-    "seeds": (ROOT / "eval" / "questions.jsonl", ROOT / "seeds"),
-    "seeds-heldout": (ROOT / "eval" / "heldout.jsonl", ROOT / "seeds"),
-    "rgb": (PUBLIC / "rgb" / "questions.jsonl", PUBLIC / "rgb" / "corpus"),
-    "multihop": (PUBLIC / "multihop" / "questions.jsonl", PUBLIC / "multihop" / "corpus"),
+    name: (suite.questions, suite.articles) for name, suite in builtin_suites().items()
 }
 
 
