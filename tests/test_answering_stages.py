@@ -1,0 +1,185 @@
+"""Fast tests of each answering stage on hand-built inputs (no model, no index)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from retrieval.answering.compose import Draft, clip, merge
+from retrieval.answering.decide import Decision, confidence, decide
+from retrieval.answering.evidence import Evidence
+from retrieval.answering.params import Params, load_params
+from retrieval.answering.query import Query, constraints_of, question_of, topic_tokens
+from retrieval.answering.rank import Candidate, conflicts, coverage, missing
+from retrieval.answering.spans import RULE_ONLY, date_completeness, typed_score
+from retrieval.passages import Sentence
+from retrieval.qtypes import AnswerType, counted_noun
+from retrieval.types import ArticleMeta, Citation
+
+META = ArticleMeta(article_id="a1", file_name="a.txt", title="Tour report", published=date(2021, 7, 19))
+
+
+def make_query(text: str, kind: AnswerType = AnswerType.OTHER, **weights: float) -> Query:
+    """A Query built by hand: the given topic weights, no vector."""
+    return Query(
+        text=text,
+        resolved=text,
+        search_text=text,
+        kind=kind,
+        constraints=constraints_of(text),
+        weights=dict(weights),
+        aliases={},
+        vector=np.zeros(3, dtype=np.float32),
+    )
+
+
+def sentence(text: str, rank: int = 1) -> Sentence:
+    return Sentence(META, 0, len(text), text, rank, 0)
+
+
+def candidate(text: str, score: float = 1.0) -> Candidate:
+    return Candidate(sentence(text), frozenset(text.lower().split()), 1.0, 1.0, False, score=score)
+
+
+# --- query ------------------------------------------------------------------------------------------------
+def test_constraints_take_years_figures_names_and_quoted_phrases() -> None:
+    found = constraints_of('Who won the 2021 Tour de France stage 4 in "the Alps" for Team Ineos?')
+    assert found.years == {2021}
+    assert found.numbers == {"4"}
+    assert "Team Ineos" in found.names
+    assert found.quoted == ("the Alps",)
+
+
+def test_a_money_figure_is_not_a_year() -> None:
+    assert constraints_of("Did revenue pass $2021 million?").years == frozenset()
+
+
+def test_topic_tokens_leave_out_the_words_that_only_ask() -> None:
+    tokens = topic_tokens("Who is the president of Finland according to the report?")
+    assert "finland" in tokens and "presid" in tokens
+    assert not {"who", "report", "accord"} & set(tokens)
+
+
+def test_the_question_in_a_long_message_is_its_asking_sentence() -> None:
+    message = "Who is Finland's president? Thanks a lot in advance. You are very kind."
+    assert question_of(message) == "Who is Finland's president?"
+    assert question_of("Tell me about NATO") == "Tell me about NATO"
+
+
+def test_counted_noun_is_what_how_many_counts() -> None:
+    assert counted_noun("How many fighter jets has NATO positioned?") == "jets"
+    assert counted_noun("How many months ago would he have said so?") == "months"
+    assert counted_noun("Who is the president?") is None
+
+
+# --- rank -------------------------------------------------------------------------------------------------
+def test_another_year_conflicts_and_no_year_does_not() -> None:
+    query = make_query("Who won the 2021 Tour de France?")
+    assert conflicts(query, "Egan Bernal won the 2019 Tour de France.")
+    assert not conflicts(query, "Pogacar won the 2021 Tour de France.")
+    assert not conflicts(query, "Pogacar won the Tour de France.")
+
+
+def test_missing_counts_the_question_figures_a_passage_lacks() -> None:
+    query = make_query("When does season 4 of The Crown premiere in 2020?")
+    assert missing(query, "Season 3 premiered in 2019.") == 1.0
+    assert missing(query, "Season 4 premieres on 15 November 2020.") == 0.0
+    assert missing(query, "Season 4 premieres soon.") == 0.5
+
+
+def test_coverage_weighs_rare_words_more() -> None:
+    query = make_query("x", finland=3.0, presid=1.0)
+    assert coverage(query, {"finland"}) == pytest.approx(0.75)
+    assert coverage(query, {"presid"}) == pytest.approx(0.25)
+    assert coverage(query, set()) == 0.0
+
+
+# --- spans ------------------------------------------------------------------------------------------------
+def test_a_full_date_scores_above_a_bare_month() -> None:
+    assert date_completeness("April 29, 2015") == 1.0
+    assert date_completeness("April 29") == 0.7
+    assert date_completeness("last week") == 0.4
+    question = "When was it released?"
+    full = typed_score(AnswerType.DATE, "out on April 29, 2015", question, (("April 29, 2015", "DATE"),))
+    partial = typed_score(AnswerType.DATE, "out on April 29", question, (("April 29", "DATE"),))
+    assert full > partial > 0
+
+
+def test_a_share_wants_a_percentage_and_a_count_wants_a_number() -> None:
+    spans = (("41 percent", "PERCENT"),)
+    assert typed_score(AnswerType.NUMBER, "41 percent agree", "What share of Swedes agree?", spans) == 1.0
+    count = typed_score(AnswerType.NUMBER, "41 percent agree", "How many troops does it have?", spans)
+    assert count == RULE_ONLY < 1.0  # a figure, but not the count the entity model would back
+
+
+def test_a_name_the_question_already_has_is_not_an_answer() -> None:
+    question = "Who is Finland's president?"
+    assert typed_score(AnswerType.PERSON, "Finland votes.", question, (("Finland", "GPE"),)) == 0.0
+    assert typed_score(AnswerType.PERSON, "Niinisto said.", question, (("Niinisto", "PERSON"),)) == 1.0
+
+
+# --- decide -----------------------------------------------------------------------------------------------
+def evidence(**features: float) -> Evidence:
+    return Evidence(candidates=(candidate("a b c"),), hits=(), windows=(), **features)  # type: ignore[arg-type]
+
+
+def test_confidence_rises_with_coverage_and_falls_with_unknown_words() -> None:
+    params = Params(coefficients=(1.0, 2.0, 0.0, 0.0, -2.0, 0.0, 0.0, 0.0), intercept=-1.0)
+    low = confidence(evidence(coverage=0.2), params)
+    high = confidence(evidence(coverage=0.9), params)
+    unknown = confidence(evidence(coverage=0.9, unknown=1.0), params)
+    assert high > low and unknown < high
+    assert confidence(Evidence(candidates=(), hits=(), windows=()), params) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("coverage", "expected"), [(0.9, Decision.ANSWER), (0.5, Decision.CLOSEST), (0.0, Decision.DECLINE)]
+)
+def test_decide_answers_offers_the_closest_passage_or_declines(coverage: float, expected: Decision) -> None:
+    params = Params(
+        coefficients=(0.0, 10.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+        intercept=-5.0,
+        answer_threshold=0.9,
+        closest_threshold=0.4,
+    )
+    query = make_query("Tell me about a b c")  # no head noun, no subject: the checks pass
+    decision, _ = decide(query, evidence(coverage=coverage), pool=None, params=params)  # type: ignore[arg-type]
+    assert decision is expected
+
+
+# --- compose ----------------------------------------------------------------------------------------------
+def test_merge_renumbers_the_citations_of_each_part_in_order() -> None:
+    def cited(text: str) -> Citation:
+        return Citation.of(1, META, text, 0, len(text))
+
+    first = Draft("A is so. [1]", (cited("A is so."),), False, 0.8)
+    second = Draft("B is so. [1]", (cited("B is so."),), False, 0.6)
+    declined = Draft("The articles don't say.", (), True, 0.1, Decision.DECLINE)
+    merged = merge([first, declined, second])
+    assert merged.text.startswith("A is so. [1] B is so. [2]")
+    assert "don't answer the rest" in merged.text
+    assert [c.n for c in merged.citations] == [1, 2] and merged.confidence == 0.6
+
+
+def test_clip_cuts_at_a_word() -> None:
+    assert clip("one two three four", 12) == "one two…"
+    assert clip("short", 12) == "short"
+
+
+# --- params -----------------------------------------------------------------------------------------------
+def test_params_file_round_trips_and_ignores_unknown_keys(tmp_path: Path) -> None:
+    path = tmp_path / "params.json"
+    path.write_text(json.dumps({**Params(search_k=11).to_dict(), "retired_knob": 3}))
+    loaded = load_params.__wrapped__(path)
+    assert loaded.search_k == 11 and loaded == Params(search_k=11)
+    assert load_params() == load_params()  # the shipped file reads
+
+
+def test_the_shipped_params_hold_a_coefficient_per_feature() -> None:
+    params = load_params()
+    assert len(params.coefficients) == len(evidence().vector())
+    assert 0 < params.closest_threshold <= params.answer_threshold < 1
