@@ -119,7 +119,7 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--write", action="store_true", help="store the weights in params.json")
     args = parser.parse_args()
-    from retrieval.answering.params import PARAMS_FILE, load_params
+    from retrieval.answering.params import PARAMS_FILE, Params, load_params
 
     rows = collect()
     current = load_params()
@@ -146,7 +146,8 @@ def main() -> None:
     weights, value = best_weights(rows)
     print("chosen on everything:", dict(zip(GRID, weights.tolist(), strict=True)), f"mean share {value:.3f}")
     if args.write:
-        params = replace(current, **{k: float(v) for k, v in zip(GRID, weights, strict=True)})
+        chosen_weights = {k: float(v) for k, v in zip(GRID, weights, strict=True)}
+        params = Params.from_dict({**current.to_dict(), **chosen_weights})
         PARAMS_FILE.write_text(json.dumps(params.to_dict(), indent=2) + "\n", encoding="utf-8")
         print(f"wrote {PARAMS_FILE}")
 
