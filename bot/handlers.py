@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import math
 from contextlib import suppress
@@ -89,11 +90,25 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send_html(update.message, [texts.SOURCES_EMPTY])
         return
     shown = stats.sources[:SOURCES_SHOWN]
-    counts = await found.run(lambda: [found.index.chunk_count(meta.article_id) for meta in shown])
-    lines = [render.SourceLine(meta, n) for meta, n in zip(shown, counts, strict=True)]
+    last = None
+    if update.effective_chat:  # the last answer's own search, read from its trace
+        conversation = await found.run(found.conversations.load, update.effective_chat.id)
+        found_last = conversation.last_search()
+        by_id = {meta.article_id: meta for meta in stats.sources}
+        searched = [by_id[a] for a in (found_last[1] if found_last else ()) if a in by_id]
+        if found_last and searched:
+            last = (texts.SOURCES_LAST.format(question=html.escape(found_last[0][:120])), searched)
+    wanted = [*shown, *(last[1] if last else [])]
+    counts = await found.run(lambda: {m.article_id: found.index.chunk_count(m.article_id) for m in wanted})
+    lines = [render.SourceLine(meta, counts[meta.article_id]) for meta in shown]
     more = len(stats.sources) - len(shown)
     header = texts.SOURCES_HEADER.format(articles=stats.articles, chunks=stats.chunks)
-    chunks = render.render_sources(header, lines, more=texts.SOURCES_MORE.format(more=more) if more else None)
+    chunks = render.render_sources(
+        header,
+        lines,
+        more=texts.SOURCES_MORE.format(more=more) if more else None,
+        last=(last[0], [render.SourceLine(m, counts[m.article_id]) for m in last[1]]) if last else None,
+    )
     await send_html(update.message, chunks)
 
 

@@ -91,13 +91,23 @@ class SourceLine:
     chunks: int
 
 
-def render_sources(header: str, lines: Sequence[SourceLine], *, more: str | None = None) -> list[str]:
-    """The /sources listing: a header, then one numbered line per article."""
-    body = [
-        f"{i}. {link(line.meta.title, line.meta.url)}{_date(line.meta.published)} · {line.chunks} passages"
-        for i, line in enumerate(lines, start=1)
-    ]
-    return split_html("\n".join([header, *body, *([more] if more else [])]))
+def render_sources(
+    header: str,
+    lines: Sequence[SourceLine],
+    *,
+    more: str | None = None,
+    last: tuple[str, Sequence[SourceLine]] | None = None,
+) -> list[str]:
+    """The /sources listing: what the last answer searched (when there is one), then every article."""
+
+    def numbered(items: Sequence[SourceLine]) -> list[str]:
+        return [
+            f"{i}. {link(line.meta.title, line.meta.url)}{_date(line.meta.published)} · {line.chunks} passages"
+            for i, line in enumerate(items, start=1)
+        ]
+
+    searched = [last[0], *numbered(last[1]), ""] if last and last[1] else []
+    return split_html("\n".join([*searched, header, *numbered(lines), *([more] if more else [])]))
 
 
 def plain_text(text: str) -> str:

@@ -33,6 +33,7 @@ HELP = (
 SOURCES_HEADER = "I know <b>{articles}</b> articles ({chunks} passages):"
 SOURCES_EMPTY = "I don't know any articles yet. An admin can add some with /ingest or by sending a file."
 SOURCES_MORE = "… and {more} more."
+SOURCES_LAST = "For your last question, “{question}”, I searched these articles, best first:"
 RESET = "Done: I've forgotten our conversation. Your next question starts afresh."
 ASK_USAGE = "Send your question after the command, for example: <code>/ask What happened in Finland?</code>"
 EMPTY_QUESTION = "Please send me a question in words."

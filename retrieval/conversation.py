@@ -16,6 +16,7 @@ from retrieval.types import Answer
 
 MAX_TURNS = 5
 MAX_CARRIED_WORDS = 4
+MAX_SEARCHED = 5  # articles of the last answer's search that /sources shows
 _PERSONAL = re.compile(r"\b(he|she|him|her|his|hers)\b", re.IGNORECASE)
 _SENTENCE_START = re.compile(r"(?:^|[.!?]\s+)[\"“‘]?([A-Z][a-zà-ÿ]+(?:\s+[A-Z][a-zà-ÿ]+)*)")
 _COMMON_STARTS = frozenset(
@@ -84,6 +85,7 @@ class Turn:
     resolved: str
     answer: str
     names: tuple[str, ...] = ()
+    searched: tuple[str, ...] = ()  # article ids the answer's search ranked, best first (from its trace)
 
 
 @dataclass(frozen=True)
@@ -98,8 +100,15 @@ class Conversation:
             () if answer.abstained else answer_names(answer.text, answer.resolved_question or answer.question)
         )
         names = _asked_first(names, answer.text, answer.question)
+        searched = (
+            tuple(dict.fromkeys(h.article.article_id for h in answer.trace.hits)) if answer.trace else ()
+        )
         turn = Turn(
-            answer.question, answer.resolved_question or answer.question, answer.text[:500], names[:8]
+            answer.question,
+            answer.resolved_question or answer.question,
+            answer.text[:500],
+            names[:8],
+            searched[:MAX_SEARCHED],
         )
         return Conversation(turns=(*self.turns, turn)[-MAX_TURNS:])
 
@@ -127,6 +136,12 @@ class Conversation:
         context = " ".join(dict.fromkeys([*names, *carried]))
         return f"{question.strip()} ({context})" if context else question
 
+    def last_search(self) -> tuple[str, tuple[str, ...]] | None:
+        """The last question and the article ids its search ranked, best first; None before any."""
+        if not self.turns:
+            return None
+        return self.turns[-1].question, self.turns[-1].searched
+
     def history(self) -> list[tuple[str, str]]:
         """(question, answer) pairs, oldest first (for condensing with a language model)."""
         return [(t.question, t.answer) for t in self.turns]
@@ -140,7 +155,13 @@ class Conversation:
         """Rebuild from :meth:`to_dict` output; anything malformed gives an empty conversation."""
         try:
             turns = tuple(
-                Turn(str(t["question"]), str(t["resolved"]), str(t["answer"]), tuple(t.get("names", ())))
+                Turn(
+                    str(t["question"]),
+                    str(t["resolved"]),
+                    str(t["answer"]),
+                    tuple(t.get("names", ())),
+                    tuple(str(a) for a in t.get("searched", ())),
+                )
                 for t in (data or {}).get("turns", [])
             )
         except (KeyError, TypeError, AttributeError):

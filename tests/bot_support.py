@@ -21,7 +21,7 @@ from telegram.request import BaseRequest, RequestData
 from bot.app import build_application
 from retrieval.config import Settings
 from retrieval.conversation import Conversation, content_words
-from retrieval.types import Answer, ArticleMeta, Citation, IndexStats, IngestReport
+from retrieval.types import Answer, ArticleMeta, Citation, Hit, IndexStats, IngestReport, Trace
 
 BOT_USER = {"id": 666, "is_bot": True, "first_name": "TestBot", "username": "TestNameBot"}
 TOKEN = "123456:TEST-token-for-handler-tests"
@@ -354,7 +354,14 @@ class FakeEngine:
             text = f"I found nothing about “{question.strip()[:60]}” in the articles."
             return Answer(question=question, text=text, abstained=True, resolved_question=resolved)
         text = " ".join(f"{c.quote.strip()} [{c.n}]" for c in citations)
-        return Answer(question=question, text=text, citations=citations, resolved_question=resolved)
+        hits = tuple(
+            Hit(f"{doc.meta.article_id}:{start}", doc.text[start:end], -rank, doc.meta, start, end)
+            for rank, (_, _, start, doc, end) in enumerate(scored)
+        )
+        trace = Trace(query=resolved, hits=hits, decision="answer", confidence=1.0)
+        return Answer(
+            question=question, text=text, citations=citations, resolved_question=resolved, trace=trace
+        )
 
 
 ARTICLES = {

@@ -93,6 +93,17 @@ async def test_start_help_and_sources(bot: Harness) -> None:
     assert re.search(r"2\. Sweden follows Finland · 2 passages", sources)
 
 
+async def test_sources_after_a_question_lists_what_its_search_ranked_first(bot: Harness) -> None:
+    await bot.send(message("Did Sweden follow Finland?"))
+    await bot.send(message("/sources"))
+    sources = bot.replies()[-1]
+    last, everything = sources.split("I know 2 articles")
+    assert "For your last question, “Did Sweden follow Finland?”, I searched" in last
+    # the fake engine ranks the Sweden article first: the trace's order, not the listing's
+    assert re.search(r"1\. Sweden follows Finland · 2 passages", last)
+    assert re.search(r"1\. Finland applies to join NATO · 2 passages", everything)
+
+
 async def test_groups_answer_only_when_addressed(bot: Harness) -> None:
     group = -500
     await bot.send(message("Did Finland apply for NATO?", chat_id=group))
