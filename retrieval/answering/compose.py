@@ -164,7 +164,7 @@ class ExtractiveComposer:
                 break
         kind = query.kind
         wants_more = kind in (AnswerType.LIST, AnswerType.REASON, AnswerType.OTHER, AnswerType.NUMBER)
-        ratio = params.second_claim_ratio - (0.05 if kind is AnswerType.LIST else 0.0)
+        ratio = params.second_claim_ratio - (params.list_ratio_discount if kind is AnswerType.LIST else 0.0)
         for i, other in enumerate(ranked[1:] if wants_more else [], start=1):
             if i in used or other.score < ratio * best.score or (query.needs_type and not other.typed):
                 continue
@@ -172,7 +172,7 @@ class ExtractiveComposer:
                 continue
             if (
                 float(vectors[i] @ vectors[0]) >= params.near_duplicate_similarity
-                or other.lexical < 0.75 * best.lexical
+                or other.lexical < params.second_claim_lexical * best.lexical
             ):
                 continue
             claims.append([self._extended(other, query)])
@@ -188,14 +188,13 @@ class ExtractiveComposer:
     ) -> list[list[Sentence]]:
         """For a question spanning several articles: the best sentence of another article that covers more."""
         first = window_tokens(evidence.windows[0]) if evidence.windows else set()
-        gained_at_least = 0.15
         for i, other in enumerate(ranked[1:], start=1):
             if i in used or other.sentence.article.article_id == ranked[0].sentence.article.article_id:
                 continue
             if other.conflict or float(vectors[i] @ vectors[0]) >= self.params.near_duplicate_similarity:
                 continue
             gain = coverage(query, first | other.tokens) - coverage(query, first)
-            if gain >= gained_at_least:
+            if gain >= self.params.source_gain:
                 return [[other.sentence]]
         return []
 

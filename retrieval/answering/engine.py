@@ -99,7 +99,7 @@ class AnswerEngine:
         """The question read once, in the context of ``conversation``."""
         resolved = self.resolve(text, conversation)
         subject = conversation.subject(text) if conversation else None
-        return build_query(text, resolved, self.index, subject)
+        return build_query(text, resolved, self.index, subject, self.params.context_weight)
 
     def retrieve(self, query: Query) -> list[Hit]:
         """The chunks the hybrid search finds for ``query``."""
@@ -107,7 +107,9 @@ class AnswerEngine:
 
     def evidence(self, query: Query, hits: Sequence[Hit]) -> Evidence:
         """Rank the sentences of ``hits`` and gather the evidence the decision reads."""
-        return gather(query, hits, rank(query, hits, self.pool, self.params), self.pool)
+        return gather(
+            query, hits, rank(query, hits, self.pool, self.params), self.pool, self.params.max_sources
+        )
 
     def ask(self, question: str, conversation: Conversation | None = None) -> Answer:
         """Answer ``question`` (in the context of ``conversation``, if given) with verified citations."""

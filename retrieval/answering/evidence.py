@@ -16,8 +16,6 @@ from retrieval.lexical import tokenize
 from retrieval.passages import Sentence, SentencePool
 from retrieval.types import Hit
 
-MAX_SOURCES = 3  # articles whose evidence is pooled for a multi-source question
-
 
 @dataclass(frozen=True)
 class Evidence:
@@ -28,7 +26,7 @@ class Evidence:
     windows: tuple[tuple[Sentence, ...], ...]  # per pooled article: its best sentence and neighbours
     dense: float = 0.0  # meaning similarity of the best sentence
     coverage: float = 0.0  # topic words found around the best sentence (headline and source included)
-    union: float = 0.0  # topic words found around the best sentences of up to MAX_SOURCES articles
+    union: float = 0.0  # topic words found around the best sentences of up to ``Params.max_sources`` articles
     typed: float = 0.0  # how well the best sentence holds the kind of answer asked for (1 if none is needed)
     unknown: float = 0.0  # topic words the corpus never uses
     conflict: bool = False  # the best passage names another year than the question's
@@ -83,7 +81,7 @@ def _names_missing(query: Query, tokens: set[str]) -> float:
 
 
 def gather(
-    query: Query, hits: Sequence[Hit], candidates: Sequence[Candidate], pool: SentencePool
+    query: Query, hits: Sequence[Hit], candidates: Sequence[Candidate], pool: SentencePool, max_sources: int
 ) -> Evidence:
     """Evidence for the decision, from the ranked candidates."""
     if not candidates:
@@ -97,7 +95,7 @@ def gather(
             continue
         seen.add(article_id)
         windows.append(window(pool, candidate.sentence))
-        if len(windows) == MAX_SOURCES:
+        if len(windows) == max_sources:
             break
     first = window_tokens(windows[0])
     pooled = set().union(*(window_tokens(w) for w in windows))

@@ -34,8 +34,14 @@ class Params:
     intercept: float = -2.5
     answer_threshold: float = 0.5  # confidence at or above which the engine answers
     closest_threshold: float = 0.3  # between the two it offers the closest passage, said as such
+    context_weight: float = 0.3  # a follow-up's carried-over words count this much of the user's own
+    max_sources: int = 3  # articles whose evidence is pooled for a question spanning several
+    rule_only_type: float = 0.5  # a type the rules see but the entity model does not is this sure
     # --- compose (hand-set) ---
     second_claim_ratio: float = 0.93  # a second sentence must score this close to the best
+    list_ratio_discount: float = 0.05  # ... less this for a list, whose items score alike
+    second_claim_lexical: float = 0.75  # ... and hold at least this share of the best one's words
+    source_gain: float = 0.15  # another article is quoted when it adds this much of the topic words
     support_similarity: float = 0.78  # another article's sentence this similar backs the same claim
     near_duplicate_similarity: float = 0.9  # a second claim this similar to the first adds nothing
     word_match_similarity: float = 0.55  # a word this close in meaning counts as found

@@ -104,14 +104,16 @@ def _alias_tokens(words: list[str]) -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in found.items()}
 
 
-def build_query(text: str, resolved: str, index: Index, subject: str | None = None) -> Query:
+def build_query(
+    text: str, resolved: str, index: Index, subject: str | None = None, context_weight: float = 0.3
+) -> Query:
     """Read ``text`` (and its resolved form) once: constraints, type, weighted topic words, vector."""
     own = topic_tokens(text)
     context = [t for t in topic_tokens(resolved) if t not in own] if resolved != text else []
     frequency, chunks = index.term_statistics(own + context)
     idf = {t: math.log(1 + (chunks + 1) / (frequency.get(t, 0) + 0.5)) for t in own + context}
     weights = {t: idf[t] for t in own}
-    weights.update({t: 0.3 * idf[t] for t in context})
+    weights.update({t: context_weight * idf[t] for t in context})
     total = sum(idf[t] for t in own) or 1.0
     unknown = sum(idf[t] for t in own if frequency.get(t, 0) == 0) / total if own else 0.0
     search_text = expand(resolved)

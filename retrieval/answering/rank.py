@@ -110,7 +110,11 @@ def rank(query: Query, hits: Sequence[Hit], pool: SentencePool, params: Params) 
     found = entities([c.sentence.text for c in shortlist]) if query.needs_type else [()] * len(shortlist)
     scored = []
     for c, sim, spans in zip(shortlist, similarities, found, strict=True):
-        typed = typed_score(query.kind, c.sentence.text, query.text, spans) if query.needs_type else c.typed
+        typed = (
+            typed_score(query.kind, c.sentence.text, query.text, spans, params.rule_only_type)
+            if query.needs_type
+            else c.typed
+        )
         candidate = replace(c, dense=float(sim), typed=typed)
         scored.append(replace(candidate, score=_score(candidate, params)))
     return sorted(scored, key=lambda c: -c.score)

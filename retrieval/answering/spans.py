@@ -26,7 +26,6 @@ _MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a
 _DAY = re.compile(r"\b([12]?\d|3[01])(st|nd|rd|th)?\b")
 _YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
 _CACHED = 20_000
-RULE_ONLY = 0.5  # hand-set: a type the rules see but the entity model does not is half-sure
 _lock = threading.Lock()
 _nlp: Any = None
 _entities: OrderedDict[str, tuple[tuple[str, str], ...]] = OrderedDict()
@@ -86,7 +85,13 @@ def date_completeness(text: str) -> float:
     return 0.4
 
 
-def typed_score(kind: AnswerType, sentence: str, question: str, found: tuple[tuple[str, str], ...]) -> float:
+def typed_score(
+    kind: AnswerType,
+    sentence: str,
+    question: str,
+    found: tuple[tuple[str, str], ...],
+    rule_only: float = 0.5,
+) -> float:
     """How well ``sentence`` (with its entities ``found``) holds the kind of answer ``question`` wants, 0–1."""
     labels = _number_labels(question) if kind is AnswerType.NUMBER else _LABELS.get(kind)
     if labels is None:  # "why" and open questions: the cue-word check is all there is
@@ -94,7 +99,7 @@ def typed_score(kind: AnswerType, sentence: str, question: str, found: tuple[tup
     asked = question.lower()
     fresh = [(text, label) for text, label in found if label in labels and text.lower() not in asked]
     if not fresh:  # the model found no such span; the rule-based check still counts, for less
-        return RULE_ONLY * has_answer(kind, sentence, question)
+        return rule_only * has_answer(kind, sentence, question)
     if kind is AnswerType.DATE:
         return max(date_completeness(text) for text, _ in fresh)
     return 1.0
