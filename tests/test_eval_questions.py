@@ -25,6 +25,7 @@ ARTICLES = {path.name: path.read_text(encoding="utf-8") for path in sorted(SEEDS
 QUESTIONS = load_questions(DEFAULT_QUESTIONS)
 CONVERSATIONS = load_conversations(DEFAULT_CONVERSATIONS)
 TURNS = [turn for case in CONVERSATIONS for turn in case.turns]
+HELDOUT = load_questions(Path(__file__).resolve().parent.parent / "eval" / "heldout.jsonl")
 # Words that make an unanswerable question "near-topic": it is about what the articles cover.
 NEAR_TOPIC = re.compile(
     r"nato|finland|finnish|sweden|swedish|russia|ukrain|kharkiv|turkey|stoltenberg|marin|cst|estonia|norw"
@@ -63,7 +64,7 @@ def test_most_unanswerable_questions_are_near_topic() -> None:
 
 
 def test_sources_are_seed_articles() -> None:
-    for question in [*QUESTIONS, *TURNS]:
+    for question in [*QUESTIONS, *TURNS, *HELDOUT]:
         assert set(question.sources) <= set(ARTICLES), question.id
         assert question.unanswerable or question.sources, question.id
 
@@ -72,7 +73,7 @@ def _expected(question: EvalQuestion) -> list[str]:
     return [*question.answers, *question.answers_all]
 
 
-@pytest.mark.parametrize("question", [*QUESTIONS, *TURNS], ids=lambda q: q.id)
+@pytest.mark.parametrize("question", [*QUESTIONS, *TURNS, *HELDOUT], ids=lambda q: q.id)
 def test_every_expected_answer_is_in_one_of_its_source_articles(question: EvalQuestion) -> None:
     for expected in _expected(question):
         found_in = [name for name in question.sources if contains(ARTICLES[name], expected)]
