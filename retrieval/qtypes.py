@@ -109,10 +109,21 @@ _HEAD_POSSESSIVE = re.compile(
 )
 
 
+_HEAD_STOPS = frozenset("according in of for to at on by from with during after before since".split())
+_HEAD_MAX_WORDS = 3
+
+
 def head_noun(question: str) -> str | None:
     """The thing a "who/what is the X of Y" question asks for (``X``), when the question has that shape."""
     match = _HEAD_OF.search(question) or _HEAD_POSSESSIVE.search(question)
-    return match.group("head").strip() if match else None
+    if not match:
+        return None
+    words: list[str] = []
+    for word in match.group("head").split():  # "core task according to Stoltenberg" -> "core task"
+        if word.lower() in _HEAD_STOPS or len(words) == _HEAD_MAX_WORDS:
+            break
+        words.append(word)
+    return " ".join(words) or None
 
 
 # "How many fighter jets has NATO positioned?" -> "jets": what is counted.
