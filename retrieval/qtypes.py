@@ -22,13 +22,16 @@ _RULES: list[tuple[AnswerType, re.Pattern[str]]] = [
     (
         AnswerType.NUMBER,
         re.compile(
-            r"\b(how (many|much|large|big|long)|what (percentage|percent|share|proportion|number|fraction)|number of|how high)\b"
+            r"\b(how (many|much|large|big|long)|what (percentage|percent|share|proportion|number|fraction)|number of|how high"
+            r"|(what|which) (is|was|were|are) [\w'’ ]{0,40}?\b(revenue|sales|profit|income|price|cost|budget|salary|"
+            r"valuation|population|turnover))\b"
         ),
     ),
     (
         AnswerType.DATE,
         re.compile(
-            r"\b(when|what (year|date|day|month)|which (year|date|day|month)|since when|how long ago)\b"
+            r"\b(when|what (year|date|day|month)|which (year|date|day|month)|since when|how long ago|"
+            r"what (is|was) the (release |premiere |launch )?(year|date|day))\b"
         ),
     ),
     (

@@ -17,7 +17,7 @@ from retrieval.answering.query import Query, constraints_of, question_of, topic_
 from retrieval.answering.rank import Candidate, conflicts, coverage, missing
 from retrieval.answering.spans import date_completeness, typed_score
 from retrieval.passages import Sentence
-from retrieval.qtypes import AnswerType, counted_noun
+from retrieval.qtypes import AnswerType, answer_type, counted_noun, head_noun
 from retrieval.types import ArticleMeta, Citation
 
 META = ArticleMeta(article_id="a1", file_name="a.txt", title="Tour report", published=date(2021, 7, 19))
@@ -183,3 +183,21 @@ def test_the_shipped_params_hold_a_coefficient_per_feature() -> None:
     params = load_params()
     assert len(params.coefficients) == len(evidence().vector())
     assert 0 < params.closest_threshold <= params.answer_threshold < 1
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("What was Tesla's revenue in Q2 2020?", AnswerType.NUMBER),
+        ("What is the date of the 2020 NBA Draft?", AnswerType.DATE),
+        ("What is the premiere date of the new season?", AnswerType.DATE),
+        ("What is NATO's core task?", AnswerType.OTHER),
+    ],
+)
+def test_figures_and_dates_asked_with_what_get_their_type(question: str, kind: AnswerType) -> None:
+    assert answer_type(question) is kind
+
+
+def test_head_noun_stops_at_the_preposition() -> None:
+    assert head_noun("What is NATO's core task according to Stoltenberg?") == "core task"
+    assert head_noun("Who is the president of Finland?") == "president"

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from retrieval.answering.evidence import Evidence, window
 from retrieval.answering.params import Params
-from retrieval.answering.query import Query
+from retrieval.answering.query import CUE_WORDS, Query
 from retrieval.conversation import content_words
 from retrieval.lexical import tokenize
 from retrieval.passages import SentencePool
@@ -40,7 +40,7 @@ def names_head(query: Query, evidence: Evidence, pool: SentencePool, params: Par
     """For "who/what is the X of Y" or "how many X": the best sentence names X (or a near synonym)."""
     head = head_noun(query.text) or counted_noun(query.text)
     best = evidence.best
-    if head is None or best is None:
+    if head is None or best is None or head.lower() in CUE_WORDS:  # "the date of X": the type says it
         return True
     wanted = tokenize([head])[0]
     if not wanted or set(wanted) <= best.tokens:
