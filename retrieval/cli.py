@@ -163,16 +163,26 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")
         console.print(table)
 
 
+COMMANDS_GROUP = "newsbot.commands"
+
+
 def _register_extensions() -> None:
-    """Commands that live with the bot and the eval suite (their modules import nothing heavy)."""
-    for module_name in ("retrieval.ask_cli", "bot.cli", "eval.cli"):
+    """Add the commands other packages declare in the ``newsbot.commands`` entry-point group.
+
+    Each entry point names a ``register(app)`` function (``ask``/``chat`` here, ``serve``/``feedback`` from
+    the bot, ``eval``/``bench`` from the eval suite); this module never imports those packages itself.
+    Loading one imports only its small cli module: heavy libraries load inside the commands.
+    """
+    from importlib.metadata import entry_points
+
+    for entry in sorted(entry_points(group=COMMANDS_GROUP), key=lambda e: e.name):
         try:
-            module = __import__(module_name, fromlist=["register"])
+            register = entry.load()
         except ModuleNotFoundError as exc:
-            if exc.name != module_name:
+            if exc.name != entry.module:
                 raise
-            continue
-        module.register(app)
+            continue  # a package that declares commands but is not installed here
+        register(app)
 
 
 _register_extensions()
