@@ -79,7 +79,13 @@ def store_failure(exc: BaseException, settings: Settings, what: str, hint: str =
         return IndexDamagedError(
             f"{what}: the vector index at {settings.store_location} is damaged ({_short(exc)}). {REPAIR_HINT}"
         )
-    if isinstance(exc, PermissionError) or "permission denied" in str(exc).lower():
+    text = str(exc).lower()
+    if "not a database" in text or "malformed" in text:
+        return IndexUnavailableError(
+            f"{what}: the files at {settings.store_location} are not a readable index (damaged or not "
+            "newsbot's). Move that folder away and ingest the articles again."
+        )
+    if isinstance(exc, PermissionError) or "permission denied" in text:
         return IndexUnavailableError(
             f"{what}: permission denied at {settings.store_location}. Check that NEWSBOT_DATA_DIR "
             f"({settings.data_dir}) is readable and writable by this user."
