@@ -21,6 +21,7 @@ from retrieval.config import Settings
 from retrieval.corpus import RECORD_SUFFIXES, iter_files, load_paths, text_article
 from retrieval.errors import NewsbotError, QueryError
 from retrieval.ingest import ProgressCallback, ingest
+from retrieval.language import texts_are_english
 from retrieval.lexical import LexicalIndex
 from retrieval.lock import LockHolder, WriterLock
 from retrieval.querytext import clean_query
@@ -59,6 +60,7 @@ class Index:
         self._writer = WriterLock(settings.data_dir)
         self._vectors_generation: int | None = None  # the generation our view of the vectors was loaded at
         self._damage: NewsbotError | None = None  # what the last probe of those vectors found wrong
+        self._english: bool | None = None  # whether every article reads as English (worked out when asked)
 
     # --- keeping the in-memory views current ---------------------------------------------------------
     def _read_generation(self) -> int:
@@ -90,6 +92,7 @@ class Index:
                 self._articles = self._store.articles()
                 self._live = frozenset(r.meta.article_id for r in self._articles.values())
                 self._path_of = {r.meta.article_id: r.path for r in self._articles.values()}
+                self._english = None
                 self._lexical = self._load_or_build_lexical(generation)
             except NewsbotError:
                 raise
@@ -336,6 +339,15 @@ class Index:
         if text is None:
             raise QueryError(f"no article with id {article_id!r} in the index")
         return text
+
+    def corpus_is_english(self) -> bool:
+        """True when there are articles and none of their titles is clearly in another language."""
+        self._refresh()
+        with self._lock:
+            if self._english is None:
+                titles = [r.meta.title for r in self._articles.values()]
+                self._english = bool(titles) and texts_are_english(titles)
+            return self._english
 
     def chunk_count(self, article_id: str) -> int:
         """How many chunks an article was split into."""
