@@ -6,16 +6,12 @@ commands, never at import time.
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
-
-FEEDBACK_FIELDS = ("time", "vote", "question", "answer", "citations", "abstained", "mode", "answered_at",
-                   "answer_id", "chat_id", "user_id")  # fmt: skip
 
 
 def serve(
@@ -26,13 +22,13 @@ def serve(
 ) -> None:
     """Run the Telegram bot: long polling, or webhooks when NEWSBOT_WEBHOOK_URL is set; stop with SIGTERM."""
     from bot.app import run, setup_logging
-    from retrieval.config import Settings
-    from retrieval.errors import NewsbotError
+    from retrieval.config import load_settings
+    from retrieval.errors import ConfigError, NewsbotError
 
     try:
-        settings = Settings()
-    except ValueError as exc:  # pydantic's ValidationError names the setting; it never holds the token
-        typer.echo(f"error: invalid settings: {exc}", err=True)
+        settings = load_settings()
+    except ConfigError as exc:  # names the variable, never its value
+        typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     setup_logging(settings, log_level)
     try:
@@ -51,19 +47,16 @@ def feedback(
     ] = "jsonl",
 ) -> None:
     """Export the 👍/👎 votes with the question, answer and citations they rate (oldest first)."""
-    from bot.feedback import FeedbackStore
+    from bot.feedback import FeedbackStore, write_csv
     from bot.services import bot_dir
-    from retrieval.config import Settings
+    from retrieval.config import load_settings
 
-    path = bot_dir(Settings()) / "feedback.sqlite3"
+    path = bot_dir(load_settings()) / "feedback.sqlite3"
     rows = list(FeedbackStore(path).export()) if path.exists() else []
     stream = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:
         if fmt == "csv":
-            writer = csv.DictWriter(stream, fieldnames=FEEDBACK_FIELDS)
-            writer.writeheader()
-            for row in rows:
-                writer.writerow({**row, "citations": json.dumps(row["citations"], ensure_ascii=False)})
+            write_csv(rows, stream)
         else:
             for row in rows:
                 stream.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -1,14 +1,15 @@
-"""Answers the bot gave and the 👍/👎 votes on them, in SQLite in the data dir; exported as JSON lines."""
+"""Answers the bot gave and the 👍/👎 votes on them, in SQLite in the data dir; exported as JSON lines or CSV."""
 
 from __future__ import annotations
 
+import csv
 import json
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 from bot.db import connect, create
 from retrieval.types import Answer, to_dict
@@ -16,6 +17,9 @@ from retrieval.types import Answer, to_dict
 Vote = Literal["up", "down"]
 VOTES: tuple[Vote, ...] = ("up", "down")
 UNRATED_KEPT_DAYS = 30  # answers nobody voted on are forgotten after this long
+EXPORT_FIELDS = ("time", "vote", "question", "answer", "citations", "abstained", "mode", "answered_at",
+                 "answer_id", "chat_id", "user_id")  # fmt: skip
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets read as the start of a formula
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
@@ -105,3 +109,22 @@ class FeedbackStore:
                 "chat_id": row["chat_id"],
                 "user_id": row["user_id"],
             }
+
+
+def csv_cell(value: Any) -> Any:
+    """A value safe to open in a spreadsheet: text that would start a formula gets a leading apostrophe.
+
+    Questions and answers come from chat users; ``=HYPERLINK(...)`` must stay text, not become a live formula.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_csv(rows: Iterable[dict[str, Any]], stream: TextIO) -> None:
+    """Exported votes as CSV (citations as a JSON cell), every text cell neutralised."""
+    writer = csv.DictWriter(stream, fieldnames=EXPORT_FIELDS)
+    writer.writeheader()
+    for row in rows:
+        cells = {**row, "citations": json.dumps(row["citations"], ensure_ascii=False)}
+        writer.writerow({name: csv_cell(value) for name, value in cells.items()})

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 import time
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from retrieval.cli import console, err, fail, open_configured_index
-from retrieval.config import Settings
+from retrieval.cli import configured_settings, console, err, fail, index_stats, open_configured_index
 from retrieval.errors import NewsbotError
+from retrieval.querytext import unreadable
+from retrieval.terminal import link, text
 
 if TYPE_CHECKING:
     from retrieval.answering import AnswerEngine
@@ -25,17 +27,17 @@ CHAT_HELP = (
 
 
 def render_answer(answer: Answer) -> None:
-    """The answer, then a table of its sources with the quoted words."""
+    """The answer, then a table of its sources with the quoted words (article text is never markup)."""
     style = "yellow" if answer.abstained else "green"
-    console.print(Panel(escape(answer.text), border_style=style, title="answer", title_align="left"))
+    console.print(Panel(text(answer.text), border_style=style, title="answer", title_align="left"))
     if not answer.citations:
         return
     table = Table("#", "source", "quote", show_lines=True, title="sources", title_justify="left")
     for c in answer.citations:
-        where = f"{escape(c.title)}\n[dim]{escape(c.file_name)} · chars {c.start_char}–{c.end_char}[/]"
+        where = text(c.title) + text(f"\n{c.file_name} · chars {c.start_char}–{c.end_char}", "dim")
         if c.url:
-            where += f"\n[link={c.url}]{escape(c.url)}[/link]"
-        table.add_row(str(c.n), where, f"“{escape(c.quote)}”")
+            where += text("\n") + link(c.url)
+        table.add_row(str(c.n), where, text(f"“{c.quote}”"))
     console.print(table)
 
 
@@ -43,7 +45,7 @@ def build_configured_engine() -> AnswerEngine:
     """The engine over the configured index (generative when NEWSBOT_LLM_* is set)."""
     from retrieval.answering import build_engine
 
-    settings = Settings()
+    settings = configured_settings()
     return build_engine(settings, open_configured_index(settings))
 
 
@@ -55,6 +57,9 @@ def ask(
     from retrieval.types import to_dict
 
     started = time.perf_counter()
+    problem = unreadable(question)
+    if problem:
+        raise fail(problem, code=2)
     engine = build_configured_engine()
     try:
         answer = engine.ask(question)
@@ -74,8 +79,10 @@ def chat() -> None:
     """Talk with the articles in the terminal; follow-up questions keep their context."""
     from retrieval.conversation import Conversation
 
+    if isinstance(sys.stdin, io.TextIOWrapper):  # undecodable input becomes a clear message, not a crash
+        sys.stdin.reconfigure(errors="surrogateescape")
     engine = build_configured_engine()
-    stats = engine.index.stats()
+    stats = index_stats(engine.index)
     console.print(f"[bold]newsbot[/] · {stats.articles} articles indexed. {CHAT_HELP}")
     conversation = Conversation()
     while True:
@@ -94,10 +101,14 @@ def chat() -> None:
             continue
         if not command:
             continue
+        problem = unreadable(question)
+        if problem:
+            err.print(text(problem, "red"))
+            continue
         try:
             answer = engine.ask(question, conversation)
         except NewsbotError as exc:
-            err.print(f"[red]{escape(str(exc))}[/]")
+            err.print(text(str(exc), "red"))
             continue
         except KeyboardInterrupt:
             console.print("\n[dim](cancelled)[/]")

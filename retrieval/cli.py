@@ -9,15 +9,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from retrieval.config import Settings
+from retrieval.config import Settings, load_settings, settings_problem
 from retrieval.errors import NewsbotError
+from retrieval.terminal import plain, text
 
 if TYPE_CHECKING:
     from retrieval.index import Index
-    from retrieval.types import IngestReport
+    from retrieval.types import IndexStats, IngestReport
 
 app = typer.Typer(
     name="newsbot",
@@ -33,19 +35,35 @@ DEFAULT_SEEDS = Path("seeds")
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print a clear one-line error and return the Exit to raise."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    err.print(
+        text("error: ", "bold red") + text(" ".join(plain(message).split())), highlight=False, soft_wrap=True
+    )
     return typer.Exit(code)
+
+
+def configured_settings() -> Settings:
+    """The settings from the environment; a bad value ends the command with one line naming it."""
+    try:
+        return load_settings()
+    except NewsbotError as exc:
+        raise fail(str(exc), code=2) from exc
 
 
 def open_configured_index(settings: Settings | None = None) -> Index:
     """Open the index the environment describes, turning library errors into a clean exit."""
     from retrieval.index import open_index
 
+    settings = settings or configured_settings()
     try:
         with err.status("Loading the index and the embedding model…"):
-            return open_index(settings or Settings())
+            return open_index(settings)
     except NewsbotError as exc:
         raise fail(str(exc)) from exc
+
+
+def say_waiting(message: str) -> None:
+    """Tell the person at the terminal that this write waits for another one."""
+    err.print(text(f"{message} (Ctrl-C to give up)…", "yellow"), highlight=False, soft_wrap=True)
 
 
 def print_report(report: IngestReport) -> None:
@@ -55,7 +73,8 @@ def print_report(report: IngestReport) -> None:
         f"removed {len(report.removed)}, skipped {len(report.skipped)} · {report.chunks_written} chunks written"
     )
     for skipped in report.skipped:
-        err.print(f"  [yellow]skipped[/] {skipped.path}: {skipped.reason}", highlight=False, soft_wrap=True)
+        line = text("  skipped ", "yellow") + text(f"{skipped.path}: {skipped.reason}")
+        err.print(line, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -94,7 +113,11 @@ def ingest(
             bar.update(task, completed=done, total=total)
 
         try:
-            report = index.add(files, prune=prune, progress=progress) if files else merge_reports()
+            report = (
+                index.add(files, prune=prune, progress=progress, on_wait=say_waiting)
+                if files
+                else merge_reports()
+            )
         except NewsbotError as exc:
             raise fail(str(exc)) from exc
     if urls:  # pages, feeds and sitemaps: their own progress bar, then the same report
@@ -105,9 +128,9 @@ def ingest(
         except NewsbotError as exc:
             raise fail(str(exc)) from exc
     print_report(report)
-    stats = index.stats()
+    stats = index_stats(index)
     console.print(
-        f"index: {stats.articles} articles, {stats.chunks} chunks at {stats.location}", highlight=False
+        text(f"index: {stats.articles} articles, {stats.chunks} chunks at {stats.location}"), highlight=False
     )
     if not (report.added or report.updated or report.unchanged) and report.skipped:
         raise fail("nothing was ingested: every input was skipped (reasons above)")
@@ -152,9 +175,8 @@ def search(
         return
     table = Table("#", "score", "article", "passage", show_lines=True)
     for rank, hit in enumerate(hits, start=1):
-        table.add_row(
-            str(rank), f"{hit.score:.4f}", f"{hit.article.title}\n[dim]{hit.article.file_name}[/]", hit.text
-        )
+        article = text(hit.article.title) + text("\n") + text(hit.article.file_name, "dim")
+        table.add_row(str(rank), f"{hit.score:.4f}", article, text(hit.text))
     console.print(table)
 
 
@@ -164,31 +186,90 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")
     from retrieval.types import to_dict
 
     index = open_configured_index()
-    result = index.stats()
+    result = index_stats(index)
     if as_json:
         print(json.dumps(to_dict(result), ensure_ascii=False, indent=2))
         return
     console.print(
-        f"{result.articles} articles, {result.chunks} chunks in collection {result.collection!r} at {result.location}",
+        text(
+            f"{result.articles} articles, {result.chunks} chunks in collection {result.collection!r} "
+            f"at {result.location}"
+        ),
         highlight=False,
     )
     table = Table("article", "file", "published")
     for meta in result.sources:
-        table.add_row(meta.title, meta.file_name, meta.published.isoformat() if meta.published else "—")
+        published = meta.published.isoformat() if meta.published else "—"
+        table.add_row(text(meta.title), text(meta.file_name), published)
     if result.sources:
         console.print(table)
 
 
-def _register_extensions() -> None:
-    """Commands that live with the bot and the eval suite (their modules import nothing heavy)."""
-    for module_name in ("retrieval.ask_cli", "bot.cli", "eval.cli"):
+def index_stats(index: Index) -> IndexStats:
+    """``index.stats()``, a library error ending the command with its one line."""
+    try:
+        return index.stats()
+    except NewsbotError as exc:
+        raise fail(str(exc)) from exc
+
+
+@app.command()
+def repair(
+    force: Annotated[
+        bool, typer.Option("--force", help="Rebuild even when the check finds nothing wrong.")
+    ] = False,
+) -> None:
+    """Check every stored vector and chunk; rebuild them from the stored articles if anything is wrong."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    index = open_configured_index()
+    with Progress(
+        TextColumn("rebuilding"), BarColumn(), MofNCompleteColumn(), console=err, transient=True
+    ) as bar:
+        task = bar.add_task("repair", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
         try:
-            module = __import__(module_name, fromlist=["register"])
+            report = index.repair(force=force, progress=progress, on_wait=say_waiting)
+        except NewsbotError as exc:
+            raise fail(str(exc)) from exc
+    for problem in report.problems:
+        err.print(text("  found: ", "yellow") + text(problem), highlight=False, soft_wrap=True)
+    if not report.problems and not force:
+        console.print(text(f"the index at {index.settings.store_location} is healthy; nothing to repair"))
+        return
+    console.print(
+        text(
+            f"rebuilt {report.chunks_written} chunks of {report.articles_rebuilt} articles from the manifest"
+        ),
+        highlight=False,
+    )
+    for lost in report.articles_lost:
+        err.print(text(f"  dropped {lost}: its text was missing; ingest it again"), highlight=False)
+
+
+COMMANDS_GROUP = "newsbot.commands"
+
+
+def _register_extensions() -> None:
+    """Add the commands other packages declare in the ``newsbot.commands`` entry-point group.
+
+    Each entry point names a ``register(app)`` function (``ask``/``chat`` here, ``serve``/``feedback`` from
+    the bot, ``eval``/``bench`` from the eval suite); this module never imports those packages itself.
+    Loading one imports only its small cli module: heavy libraries load inside the commands.
+    """
+    from importlib.metadata import entry_points
+
+    for entry in sorted(entry_points(group=COMMANDS_GROUP), key=lambda e: e.name):
+        try:
+            register = entry.load()
         except ModuleNotFoundError as exc:
-            if exc.name != module_name:
+            if exc.name != entry.module:
                 raise
-            continue
-        module.register(app)
+            continue  # a package that declares commands but is not installed here
+        register(app)
 
 
 _register_extensions()
@@ -201,3 +282,11 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
+    except NewsbotError as exc:  # the last net: a command that did not catch a library error itself
+        fail(str(exc))
+        sys.exit(1)
+    except ValidationError as exc:  # Settings() read by a command that does not use configured_settings()
+        if exc.title != Settings.__name__:
+            raise
+        fail(settings_problem(exc))
+        sys.exit(2)

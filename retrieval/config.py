@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     )
     chroma_port: int = Field(8000, ge=1, le=65535, description="Port of the Chroma server.")
     collection: str = Field("newsbot", min_length=3, max_length=60, description="Chroma collection name.")
+    lock_wait_s: float | None = Field(
+        None,
+        ge=0,
+        description="How long a write waits for another process's ingest into the same data dir to finish; "
+        "unset waits as long as it takes.",
+    )
 
     # --- ingest ------------------------------------------------------------------------------------
     chunk_max_chars: int = Field(600, ge=120, le=8000, description="Upper bound on a chunk's length.")
@@ -133,3 +139,29 @@ class Settings(BaseSettings):
         if self.chroma_host:
             return f"chroma server http://{self.chroma_host}:{self.chroma_port}"
         return str(self.data_dir.resolve() / "chroma")
+
+
+def _variable(field_name: str) -> str:
+    """The environment variable a field is read from."""
+    if field_name == "telegram_bot_token":
+        return "TELEGRAM_BOT_TOKEN"
+    return f"NEWSBOT_{field_name.upper()}"
+
+
+def settings_problem(exc: ValidationError) -> str:
+    """One line naming each bad variable and what is wrong with it, never its value (it may be a secret)."""
+    problems = []
+    for error in exc.errors(include_input=False, include_url=False):
+        name = _variable(str(error["loc"][0])) if error["loc"] else "a setting"
+        problems.append(f"{name}: {error['msg']}")
+    return f"invalid setting {'; '.join(problems)}. Fix or unset it."
+
+
+def load_settings(**overrides: object) -> Settings:
+    """The settings from the environment (and ``overrides``); ConfigError names each bad variable."""
+    from retrieval.errors import ConfigError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(settings_problem(exc)) from None

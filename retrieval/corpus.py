@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import stat
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -22,8 +23,11 @@ HTML_SUFFIXES = frozenset({".html", ".htm"})
 RECORD_SUFFIXES = frozenset({".json", ".jsonl", ".ndjson"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES | RECORD_SUFFIXES
 _TITLE_MAX_CHARS = 160
+_NAME_KEYS = ("name", "title", "value", "text", "url", "href")  # how a nested object names itself
+_DATE_KEYS = ("published", "publishedAt", "published_at", "date")
 
 Loaded = Article | SkippedFile
+_NOT_REGULAR = "not a regular file (a pipe, socket or device); save the articles to a file first"
 
 
 def article_id_for(text: str) -> str:
@@ -39,8 +43,11 @@ def iter_files(paths: list[Path]) -> Iterator[Path | SkippedFile]:
         elif path.is_dir():
             for child in sorted(path.rglob("*")):
                 hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
-                if child.is_file() and not hidden and child.suffix.lower() in SUPPORTED_SUFFIXES:
-                    yield child
+                if hidden or child.suffix.lower() not in SUPPORTED_SUFFIXES or child.is_dir():
+                    continue
+                yield child if child.is_file() else SkippedFile(str(child), _NOT_REGULAR)
+        elif not path.is_file():
+            yield SkippedFile(str(path), _NOT_REGULAR)
         elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
             yield SkippedFile(
                 str(path),
@@ -134,49 +141,114 @@ def _load_html(text: str, path: Path) -> Loaded:
     )
 
 
-def _load_records(text: str, path: Path) -> Iterator[Loaded]:
-    """One article per JSON object (a .jsonl line, or a .json object or list of objects)."""
+def field_text(value: Any) -> str | None:
+    """A record field as display text: a string or number as is; an object by its ``name`` (NewsAPI's
+    ``"source": {"id": null, "name": "BBC News"}``) or a similar key; a list of strings joined; else None."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, dict):
+        for key in _NAME_KEYS:
+            if isinstance(value.get(key), str) and value[key].strip():
+                return str(value[key]).strip()
+        return None
+    if isinstance(value, list):
+        parts = [part.strip() for part in value if isinstance(part, str) and part.strip()]
+        return ", ".join(parts) or None
+    return None
+
+
+def _record_key(record: dict[str, Any], number: int) -> str:
+    """The record's own ``id`` when it is a plain value, else its position in the file."""
+    value = record.get("id")
+    own = field_text(value) if isinstance(value, str | int) else None
+    return own or str(number)
+
+
+def _record_article(record: Any, number: int, path: Path) -> Loaded:
+    """One article from a decoded JSON record; .json and .jsonl files read the same fields."""
+    if not isinstance(record, dict):
+        return SkippedFile(f"{path}#{number}", f"record {number} is not a JSON object")
+    key = _record_key(record, number)
+    body = record.get("text")
+    if not isinstance(body, str) or not body.strip():
+        return SkippedFile(f"{path}#{key}", 'record has no non-empty "text" field')
+    published = next((record[k] for k in _DATE_KEYS if record.get(k)), None)
+    return _article(
+        body,
+        f"{path}#{key}",
+        f"{path.name}#{key}",
+        field_text(record.get("title")) or _title_from_text(body, path.stem),
+        url=field_text(record.get("url")),
+        published=parse_date(published),
+        source=field_text(record.get("source")),
+    )
+
+
+def _json_records(text: str, path: Path) -> Iterator[tuple[int, Any] | SkippedFile]:
+    """The (line or position, decoded record) pairs of a .json or .jsonl file; unreadable parts as skips."""
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             yield SkippedFile(str(path), f"not valid JSON (line {exc.lineno}: {exc.msg})")
             return
-        records = list(enumerate(data if isinstance(data, list) else [data], start=1))
-    else:
-        records = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                records.append((number, json.loads(line)))
-            except json.JSONDecodeError as exc:
-                yield SkippedFile(f"{path}#{number}", f"line {number} is not valid JSON ({exc.msg})")
-    for number, record in records:
-        key = f"{path}#{record.get('id', number) if isinstance(record, dict) else number}"
-        body = record.get("text") if isinstance(record, dict) else None
-        if not isinstance(body, str) or not body.strip():
-            yield SkippedFile(key, 'record has no non-empty "text" field')
+        except (ValueError, RecursionError) as exc:
+            yield SkippedFile(str(path), f"not readable as JSON ({_json_problem(exc)})")
+            return
+        if isinstance(data, dict) and isinstance(data.get("articles"), list):
+            data = data["articles"]  # a NewsAPI-style response: {"status": ..., "articles": [...]}
+        yield from enumerate(data if isinstance(data, list) else [data], start=1)
+        return
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
             continue
-        yield _article(
-            body,
-            key,
-            f"{path.name}#{record.get('id', number)}",
-            str(record.get("title") or _title_from_text(body, path.stem)),
-            url=record.get("url") or None,
-            published=parse_date(record.get("published")),
-            source=record.get("source") or None,
-        )
+        try:
+            yield number, json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield SkippedFile(f"{path}#{number}", f"line {number} is not valid JSON ({exc.msg})")
+        except (ValueError, RecursionError) as exc:
+            yield SkippedFile(f"{path}#{number}", f"line {number} is not readable ({_json_problem(exc)})")
+
+
+def _json_problem(exc: Exception) -> str:
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc).split(";")[0][:120]
+
+
+def _load_records(text: str, path: Path) -> Iterator[Loaded]:
+    """One article per JSON object (a .jsonl line, or a .json object or list of objects)."""
+    seen: set[str] = set()
+    for item in _json_records(text, path):
+        if isinstance(item, SkippedFile):
+            yield item
+            continue
+        number, record = item
+        try:
+            loaded = _record_article(record, number, path)
+        except Exception as exc:  # one odd record never stops the others
+            loaded = SkippedFile(f"{path}#{number}", f"record {number} cannot be read ({type(exc).__name__})")
+        if isinstance(loaded, Article) and loaded.path in seen:
+            loaded = SkippedFile(f"{path}#{number}", f"record {number} repeats the id of an earlier record")
+        seen.add(loaded.path)
+        yield loaded
 
 
 def load_file(path: Path, *, max_bytes: int) -> Iterator[Loaded]:
-    """Load the article(s) in one file, or say why it was skipped."""
+    """Load the article(s) in one file, or say why it was skipped; never raises for a bad file."""
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            yield SkippedFile(str(path), _NOT_REGULAR)  # a FIFO or device would block or never end
+            return
+        if info.st_size > max_bytes:
             yield SkippedFile(
                 str(path),
-                f"too large ({size / 1e6:.1f} MB > {max_bytes / 1e6:.1f} MB limit, NEWSBOT_MAX_FILE_BYTES)",
+                f"too large ({info.st_size / 1e6:.1f} MB > {max_bytes / 1e6:.1f} MB limit, NEWSBOT_MAX_FILE_BYTES)",
             )
             return
         data = path.read_bytes()
@@ -191,12 +263,15 @@ def load_file(path: Path, *, max_bytes: int) -> Iterator[Loaded]:
         yield SkippedFile(str(path), "is empty")
         return
     suffix = path.suffix.lower()
-    if suffix in RECORD_SUFFIXES:
-        yield from _load_records(text, path)
-    elif suffix in HTML_SUFFIXES:
-        yield _load_html(text, path)
-    else:
-        yield _load_plain(text, path)
+    try:
+        if suffix in RECORD_SUFFIXES:
+            yield from _load_records(text, path)
+        elif suffix in HTML_SUFFIXES:
+            yield _load_html(text, path)
+        else:
+            yield _load_plain(text, path)
+    except Exception as exc:  # a parser's surprise costs this file, never the rest of the ingest
+        yield SkippedFile(str(path), f"cannot be read ({type(exc).__name__}: {str(exc)[:120]})")
 
 
 def load_paths(paths: list[Path], *, max_bytes: int) -> Iterator[Loaded]:

@@ -4,8 +4,11 @@ NewsbotError
 ├── ConfigError            settings that cannot work (bad port, missing model, ...)
 ├── IngestError            an input that could not be loaded (carried as a skip, not raised, in bulk ingest)
 │   └── FetchError         a URL that could not be fetched (404, timeout, robots.txt, too large, ...)
-├── IndexUnavailableError  the store cannot be opened or reached (Chroma server down, disk full)
-├── QueryError             a question or search that cannot be run (empty, too long)
+├── IndexUnavailableError  the store cannot be opened or reached (Chroma server down, unreadable folder)
+│   ├── IndexLockedError   another process is writing to the index and did not finish in time
+│   ├── IndexDamagedError  the vector index no longer matches its chunks: `newsbot repair` rebuilds it
+│   └── StorageFullError   the disk holding the index is full
+├── QueryError             a question or search that cannot be run (empty, too long, not text)
 └── LLMError               the configured language model endpoint failed
     └── LLMTimeoutError
 """
@@ -36,6 +39,18 @@ class FetchError(IngestError):
 
 class IndexUnavailableError(NewsbotError):
     """The index cannot be opened or reached."""
+
+
+class IndexLockedError(IndexUnavailableError):
+    """Another process holds the index's writer lock."""
+
+
+class IndexDamagedError(IndexUnavailableError):
+    """The stored vectors are damaged; the articles' manifest is intact and can rebuild them."""
+
+
+class StorageFullError(IndexUnavailableError):
+    """The disk holding the index has no space left."""
 
 
 class QueryError(NewsbotError):

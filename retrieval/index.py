@@ -1,4 +1,9 @@
-"""The :class:`Index`: ingest and hybrid search over one Chroma collection."""
+"""The :class:`Index`: ingest and hybrid search over one Chroma collection.
+
+Several processes may use one index at once (a bot serving while a cron job ingests): writes hold the data
+dir's writer lock (:mod:`retrieval.lock`), and readers notice another process's commit by the store's
+generation counter, then reload the manifest, BM25 and (embedded store) their view of the vectors.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +12,22 @@ import logging
 import shutil
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from retrieval.config import Settings
 from retrieval.corpus import RECORD_SUFFIXES, iter_files, load_paths, text_article
-from retrieval.errors import IndexUnavailableError, QueryError
+from retrieval.errors import NewsbotError, QueryError
 from retrieval.ingest import ProgressCallback, ingest
+from retrieval.language import texts_are_english
 from retrieval.lexical import LexicalIndex
+from retrieval.lock import LockHolder, WriterLock
+from retrieval.querytext import clean_query
+from retrieval.repair import RepairReport, check, rebuild
 from retrieval.search import chroma_where, fuse
+from retrieval.storage_errors import looks_damaged, store_failure
 from retrieval.store import ArticleRecord, ChunkStore, StoredChunk
 from retrieval.types import Article, ArticleMeta, Hit, IndexStats, IngestReport, SearchFilters, SkippedFile
 
@@ -26,6 +37,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 _CANDIDATES_MIN = 20  # each retriever contributes at least this many candidates to the fusion
 _QUERY_VECTORS_CACHED = 256  # recent query embeddings kept (~3 MB)
+_UNKNOWN = -1  # a generation no store has: the next refresh reloads
+WaitCallback = Callable[[str], None]
+"""Called once with a sentence naming the other writer when a write has to wait for it."""
 
 
 class Index:
@@ -38,29 +52,97 @@ class Index:
         self._lock = threading.RLock()
         self._embed_lock = threading.Lock()
         self._query_vectors: OrderedDict[str, tuple[float, ...]] = OrderedDict()
-        self._generation = -1
+        self._generation = _UNKNOWN
         self._articles: dict[str, ArticleRecord] = {}
         self._live: frozenset[str] = frozenset()
         self._path_of: dict[str, str] = {}
         self._lexical: LexicalIndex | None = None
+        self._writer = WriterLock(settings.data_dir)
+        self._vectors_generation: int | None = None  # the generation our view of the vectors was loaded at
+        self._damage: NewsbotError | None = None  # what the last probe of those vectors found wrong
+        self._english: bool | None = None  # whether every article reads as English (worked out when asked)
 
     # --- keeping the in-memory views current ---------------------------------------------------------
+    def _read_generation(self) -> int:
+        try:
+            return self._store.generation()
+        except Exception as exc:
+            raise store_failure(
+                exc,
+                self.settings,
+                "cannot read the index",
+                "Check NEWSBOT_DATA_DIR (or that the Chroma server is running); "
+                "if the files are damaged, move them away and ingest the articles again.",
+            ) from exc
+
     def _refresh(self) -> None:
-        """Reload the manifest and rebuild BM25 when any process has committed since we last looked."""
+        """Catch up with commits made since we last looked, by this process or any other.
+
+        The manifest and BM25 are reloaded at once; the vectors (embedded store) only while no writer is
+        at work, since a view loaded half-way through a write would be torn. Until then the previous view
+        answers, and its vectors of deleted chunks are dropped (they have no metadata any more).
+        """
         with self._lock:
-            try:
-                generation = self._store.generation()
-            except Exception as exc:
-                raise IndexUnavailableError(
-                    f"the index at {self._store.location} cannot be read: {type(exc).__name__}"
-                ) from exc
+            generation = self._read_generation()
+            if generation != self._vectors_generation:
+                generation = self._follow_vectors(generation)
             if generation == self._generation and self._lexical is not None:
                 return
-            self._articles = self._store.articles()
-            self._live = frozenset(r.meta.article_id for r in self._articles.values())
-            self._path_of = {r.meta.article_id: r.path for r in self._articles.values()}
-            self._lexical = self._load_or_build_lexical(generation)
+            try:
+                self._articles = self._store.articles()
+                self._live = frozenset(r.meta.article_id for r in self._articles.values())
+                self._path_of = {r.meta.article_id: r.path for r in self._articles.values()}
+                self._english = None
+                self._lexical = self._load_or_build_lexical(generation)
+            except NewsbotError:
+                raise
+            except Exception as exc:
+                raise store_failure(exc, self.settings, "cannot read the index") from exc
             self._generation = generation
+
+    def _follow_vectors(self, generation: int) -> int:
+        """Load the vectors as committed now, unless a writer is at work; returns the generation seen."""
+        with self._writer.free_for_reading() as free:
+            if not free:
+                return generation
+            if self._vectors_generation is not None:
+                self._store.reopen()
+            generation = self._read_generation()  # no writer can commit while we hold the lock shared
+            try:
+                self._store.probe()
+                self._damage = None
+            except Exception as exc:  # searches say so, with what to run, instead of querying a damaged index
+                self._damage = store_failure(exc, self.settings, "search failed")
+                log.info("%s", self._damage)
+            self._vectors_generation = generation
+            return generation
+
+    @contextmanager
+    def _writing(self, on_wait: WaitCallback | None, *, probe: bool = True) -> Iterator[None]:
+        """Hold the writer lock with a view of the store as it is on disk now (see :mod:`retrieval.lock`)."""
+
+        def waiting(holder: LockHolder | None) -> None:
+            if on_wait is not None and holder is not None:
+                on_wait(f"waiting for another write to the index to finish: {holder.describe()}")
+
+        with self._lock, self._writer.hold(wait_s=self.settings.lock_wait_s, on_wait=waiting):
+            try:
+                self._store.reopen()  # another process may have written since this view was loaded
+                self._damage = None
+                if probe:
+                    self._store.probe()
+            except NewsbotError:
+                raise
+            except Exception as exc:
+                raise store_failure(exc, self.settings, "the index cannot be written to") from exc
+            try:
+                yield
+            finally:
+                self._generation = _UNKNOWN
+                try:
+                    self._vectors_generation = self._store.generation()  # our view holds our own writes
+                except Exception:
+                    self._vectors_generation = _UNKNOWN
 
     def _lexical_folder(self, generation: int) -> Path:
         """Where the BM25 index of this exact store state is saved (keyed by collection, generation, contents).
@@ -98,27 +180,35 @@ class Index:
 
     # --- ingest ----------------------------------------------------------------------------------------
     def add(
-        self, paths: Sequence[Path | str], *, prune: bool = False, progress: ProgressCallback | None = None
+        self,
+        paths: Sequence[Path | str],
+        *,
+        prune: bool = False,
+        progress: ProgressCallback | None = None,
+        on_wait: WaitCallback | None = None,
     ) -> IngestReport:
-        """Ingest files and folders; unchanged articles are left alone, changed ones replaced."""
+        """Ingest files and folders; unchanged articles are left alone, changed ones replaced.
+
+        Waits for another process's ingest into the same data dir to finish first (``on_wait`` is told
+        whom it waits for); gives up after ``NEWSBOT_LOCK_WAIT_S`` with :class:`IndexLockedError`.
+        """
         resolved = [Path(p) for p in paths]
         containers = [
             str(p.resolve())
             for p in iter_files(resolved)
             if isinstance(p, Path) and p.suffix.lower() in RECORD_SUFFIXES
         ]
-        with self._lock:
-            report = ingest(
+        loaded = list(load_paths(resolved, max_bytes=self.settings.max_file_bytes))  # before taking the lock
+        with self._writing(on_wait):
+            return ingest(
                 self._store,
                 self.embed_model,
                 self.settings,
-                load_paths(resolved, max_bytes=self.settings.max_file_bytes),
+                loaded,
                 prune=prune,
                 containers=containers,
                 progress=progress,
             )
-            self._generation = -1
-        return report
 
     def add_text(
         self, text: str, *, title: str | None = None, file_name: str | None = None, url: str | None = None
@@ -126,22 +216,34 @@ class Index:
         """Ingest pasted text as one article."""
         if not text.strip():
             raise QueryError("there is no text to add")
+        clean_query(text, len(text))  # the same test for text that is not valid Unicode
         if len(text.encode("utf-8")) > self.settings.max_file_bytes:
             raise QueryError(f"the text is larger than the {self.settings.max_file_bytes / 1e6:.0f} MB limit")
         article = text_article(text, title=title, file_name=file_name or "pasted.txt", url=url)
-        with self._lock:
-            report = ingest(self._store, self.embed_model, self.settings, [article])
-            self._generation = -1
-        return report
+        with self._writing(None):
+            return ingest(self._store, self.embed_model, self.settings, [article])
+
+    def repair(
+        self,
+        *,
+        force: bool = False,
+        progress: ProgressCallback | None = None,
+        on_wait: WaitCallback | None = None,
+    ) -> RepairReport:
+        """Check every stored vector and chunk; if anything is wrong (or ``force``), rebuild them all from
+        the articles' manifest. Holds the writer lock like an ingest."""
+        with self._writing(on_wait, probe=False):
+            problems = check(self._store, self.settings)
+            if not problems and not force:
+                return RepairReport(problems=())
+            return rebuild(self._store, self.embed_model, self.settings, problems, progress)
 
     def add_articles(
         self, items: Iterable[Article | SkippedFile], *, progress: ProgressCallback | None = None
     ) -> IngestReport:
         """Ingest articles already loaded (e.g. fetched pages, keyed by URL) with the same rules as files."""
-        with self._lock:
-            report = ingest(self._store, self.embed_model, self.settings, items, progress=progress)
-            self._generation = -1
-        return report
+        with self._writing(None):
+            return ingest(self._store, self.embed_model, self.settings, items, progress=progress)
 
     def article_keys(self) -> frozenset[str]:
         """The key (file path, record key or URL) of every committed article."""
@@ -172,9 +274,7 @@ class Index:
 
     def search(self, query: str, k: int | None = None, filters: SearchFilters | None = None) -> list[Hit]:
         """The ``k`` best chunks for ``query``: dense and BM25 rankings fused."""
-        query = " ".join(query.split())[: self.settings.max_question_chars]
-        if not query:
-            raise QueryError("the query is empty")
+        query = clean_query(query, self.settings.max_question_chars)
         k = k or self.settings.search_k
         self._refresh()
         lexical = self._lexical
@@ -182,23 +282,17 @@ class Index:
         if not live or lexical is None:
             return []
         n = max(k * 4, _CANDIDATES_MIN)
-        try:
-            dense = [
-                c
-                for c in self._store.query(self.embed_query(query), n, chroma_where(filters))
-                if c.meta.article_id in live
-            ]
-        except Exception as exc:
-            raise IndexUnavailableError(
-                f"search failed at {self._store.location}: {type(exc).__name__}"
-            ) from exc
+        dense = [c for c in self._dense(query, n, filters) if c.meta.article_id in live]
         bm25 = lexical.top(query, n, filters)
         dense_ids = [c.chunk_id for c in dense]
         lexical_ids = [chunk_id for chunk_id, _ in bm25]
         fused = fuse([dense_ids, lexical_ids])[:k]
         known: dict[str, StoredChunk] = {c.chunk_id: c for c in dense}
         missing = [chunk_id for chunk_id, _ in fused if chunk_id not in known]
-        known.update({c.chunk_id: c for c in self._store.get_chunks(missing)})
+        try:
+            known.update({c.chunk_id: c for c in self._store.get_chunks(missing)})
+        except Exception as exc:
+            raise store_failure(exc, self.settings, "search failed") from exc
         dense_rank = {c: i for i, c in enumerate(dense_ids, start=1)}
         lexical_rank = {c: i for i, c in enumerate(lexical_ids, start=1)}
         hits = []
@@ -220,6 +314,18 @@ class Index:
             )
         return hits
 
+    def _dense(self, query: str, n: int, filters: SearchFilters | None) -> list[StoredChunk]:
+        """The nearest chunks by meaning; while a writer holds back our reload, a failing view is skipped."""
+        if self._damage is not None:
+            raise type(self._damage)(str(self._damage))
+        try:
+            return self._store.query(self.embed_query(query), n, chroma_where(filters))
+        except Exception as exc:
+            if looks_damaged(exc) and self._vectors_generation != self._generation:
+                log.warning("the vectors are being rewritten by another process; keyword search only for now")
+                return []
+            raise store_failure(exc, self.settings, "search failed") from exc
+
     def term_statistics(self, tokens: list[str]) -> tuple[dict[str, int], int]:
         """Chunk frequency of each (tokenized) term, and the number of chunks: what makes a word rare here."""
         self._refresh()
@@ -238,10 +344,22 @@ class Index:
     def article_text(self, article_id: str) -> str:
         """The full text of an article, exactly as ingested (citations quote it verbatim)."""
         # The path from the last refresh makes it a key lookup; a stale one falls back to a scan.
-        text = self._store.article_text(article_id, self._path_of.get(article_id))
+        try:
+            text = self._store.article_text(article_id, self._path_of.get(article_id))
+        except Exception as exc:
+            raise store_failure(exc, self.settings, "cannot read the index") from exc
         if text is None:
             raise QueryError(f"no article with id {article_id!r} in the index")
         return text
+
+    def corpus_is_english(self) -> bool:
+        """True when there are articles and none of their titles is clearly in another language."""
+        self._refresh()
+        with self._lock:
+            if self._english is None:
+                titles = [r.meta.title for r in self._articles.values()]
+                self._english = bool(titles) and texts_are_english(titles)
+            return self._english
 
     def chunk_count(self, article_id: str) -> int:
         """How many chunks an article was split into."""
@@ -260,10 +378,12 @@ class Index:
         )
 
     def close(self) -> None:
-        """Release in-memory structures (the Chroma client is shared per process and closes with it)."""
+        """Release in-memory structures and the Chroma client (using the index again reopens them)."""
         with self._lock:
             self._lexical = None
-            self._generation = -1
+            self._generation = _UNKNOWN
+            self._vectors_generation = None
+            self._store.close()
 
     def __enter__(self) -> Index:
         return self

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from retrieval.chunking import chunk_article
 from retrieval.config import Settings
-from retrieval.errors import IngestError
+from retrieval.errors import IndexDamagedError, IngestError, StorageFullError
+from retrieval.storage_errors import store_failure
 from retrieval.store import ArticleRecord, ChunkStore
 from retrieval.types import Article, ArticleMeta, Chunk, IngestReport, SkippedFile
 
@@ -104,6 +105,72 @@ def embedding_text(meta: ArticleMeta, chunk_text: str) -> str:
     return f"{title}\n{chunk_text}" if title else chunk_text
 
 
+def _is_input_problem(exc: BaseException) -> bool:
+    """True for errors one article's data can cause (a value Chroma refuses), not the store or the model."""
+    return isinstance(exc, ValueError | TypeError) or type(exc).__name__ == "InvalidArgumentError"
+
+
+@dataclass
+class _Writer:
+    """Writes batches of articles: mark pending, embed, write chunks, commit (see the module docstring)."""
+
+    store: ChunkStore
+    embed_model: BaseEmbedding
+    still_used: set[str]  # article ids that committed records still point to
+
+    def write(self, batch: list[tuple[Article, ArticleRecord | None, list[Chunk]]]) -> None:
+        store = self.store
+        store.begin([a.meta.article_id for a, _, _ in batch])
+        metas = {a.meta.article_id: a.meta for a, _, _ in batch}
+        chunks = [c for _, _, cs in batch for c in cs]
+        texts = [embedding_text(metas[c.article_id], c.text) for c in chunks]
+        replaced = []
+        for _article, old, _ in batch:
+            if old is not None:
+                self.still_used.discard(old.meta.article_id)
+                replaced.append(old.meta.article_id)
+        embeddings = self.embed_model.get_text_embedding_batch(texts) if texts else []
+        store.write_chunks(chunks, metas, embeddings)
+        store.commit(
+            [(ArticleRecord(a.path, a.meta, len(cs)), a.text) for a, _, cs in batch],
+            [r for r in replaced if r not in self.still_used and r not in metas],  # a moved file keeps its id
+        )
+
+    def write_each(
+        self, batch: list[tuple[Article, ArticleRecord | None, list[Chunk]]]
+    ) -> tuple[list[tuple[Article, ArticleRecord | None, list[Chunk]]], list[SkippedFile]]:
+        """Write a batch that failed as a whole one article at a time; the articles at fault are skipped."""
+        written, skipped = [], []
+        for item in batch:
+            article, old, _ = item
+            try:
+                self.write([item])
+            except Exception as exc:
+                if not _is_input_problem(exc):
+                    raise
+                if old is not None:
+                    self.still_used.add(old.meta.article_id)  # the old version stays committed
+                if article.meta.article_id not in self.still_used:
+                    self.store.discard([article.meta.article_id])
+                reason = f"could not be stored ({type(exc).__name__}: {str(exc)[:160]})"
+                skipped.append(SkippedFile(article.path, reason))
+            else:
+                written.append(item)
+        return written, skipped
+
+
+def _stopped(exc: Exception, settings: Settings, done: int, total: int) -> Exception:
+    """The error that ends an ingest: full disk and damaged index say so, anything else may be retried."""
+    progress = f"ingest stopped after {done} of {total} new or changed articles"
+    failure = store_failure(exc, settings, progress)
+    if isinstance(failure, StorageFullError | IndexDamagedError):
+        return failure
+    return IngestError(
+        f"{progress} ({type(exc).__name__}: {str(exc)[:200]}). "
+        "The index is consistent; run the ingest again to add the rest."
+    )
+
+
 def ingest(
     store: ChunkStore,
     embed_model: BaseEmbedding,
@@ -114,7 +181,10 @@ def ingest(
     containers: Sequence[str] = (),
     progress: ProgressCallback | None = None,
 ) -> IngestReport:
-    """Write new and changed articles, leave unchanged ones alone, optionally prune removed ones."""
+    """Write new and changed articles, leave unchanged ones alone, optionally prune removed ones.
+
+    An article whose data the store refuses is skipped with the reason; the rest of its batch is written.
+    """
     existing = store.articles()
     store.recover(existing)  # cleaning up never changes which articles are committed
     items = list(items)
@@ -129,33 +199,23 @@ def ingest(
     if progress:
         progress(0, total)
     done = 0
-    still_used = {r.meta.article_id for r in existing.values()}
+    writer = _Writer(store, embed_model, {r.meta.article_id for r in existing.values()})
     for batch in _batches(plan.write, settings):
-        store.begin([a.meta.article_id for a, _, _ in batch])
-        metas = {a.meta.article_id: a.meta for a, _, _ in batch}
-        chunks = [c for _, _, cs in batch for c in cs]
-        texts = [embedding_text(metas[c.article_id], c.text) for c in chunks]
-        replaced = []
-        for _article, old, _ in batch:
-            if old is not None:
-                still_used.discard(old.meta.article_id)
-                replaced.append(old.meta.article_id)
+        written = batch
         try:
-            embeddings = embed_model.get_text_embedding_batch(texts) if texts else []
-            store.write_chunks(chunks, metas, embeddings)
-            store.commit(
-                [(ArticleRecord(a.path, a.meta, len(cs)), a.text) for a, _, cs in batch],
-                [r for r in replaced if r not in still_used and r not in metas],  # a moved file keeps its id
-            )
+            try:
+                writer.write(batch)
+            except Exception as exc:
+                if not _is_input_problem(exc):
+                    raise
+                written, skipped = writer.write_each(batch)
+                plan.skipped.extend(skipped)
         except Exception as exc:
             # Everything committed so far stays; this batch is invisible and cleaned up by the next run.
-            raise IngestError(
-                f"ingest stopped after {done} of {total} new or changed articles ({type(exc).__name__}: "
-                f"{str(exc)[:200]}). The index is consistent; run the ingest again to add the rest."
-            ) from exc
-        for article, old, _ in batch:
+            raise _stopped(exc, settings, done, total) from exc
+        for article, old, _ in written:
             (updated if old is not None and old.path == article.path else added).append(article.path)
-        chunks_written += len(chunks)
+        chunks_written += sum(len(cs) for _, _, cs in written)
         done += len(batch)
         if progress:
             progress(done, total)
@@ -163,7 +223,10 @@ def ingest(
     removed: list[str] = []
     if prune:
         stale = [r for r in stale if r.path not in updated]
-        store.remove(stale)
+        try:
+            store.remove(stale)
+        except Exception as exc:
+            raise _stopped(exc, settings, done, total) from exc
         removed = [r.path for r in stale]
     return IngestReport(
         added=tuple(added),
@@ -173,3 +236,28 @@ def ingest(
         skipped=tuple(plan.skipped),
         chunks_written=chunks_written,
     )
+
+
+def rewrite(
+    store: ChunkStore,
+    embed_model: BaseEmbedding,
+    settings: Settings,
+    articles: Sequence[Article],
+    progress: ProgressCallback | None = None,
+) -> int:
+    """Chunk, embed and write committed articles again (their manifest records stay); returns chunks written."""
+    total = len(articles)
+    if progress:
+        progress(0, total)
+    writer = _Writer(store, embed_model, {a.meta.article_id for a in articles})
+    done = written = 0
+    for batch in _batches([(a, None) for a in articles], settings):
+        try:
+            writer.write(batch)
+        except Exception as exc:
+            raise _stopped(exc, settings, done, total) from exc
+        done += len(batch)
+        written += sum(len(cs) for _, _, cs in batch)
+        if progress:
+            progress(done, total)
+    return written

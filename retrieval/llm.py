@@ -2,13 +2,19 @@
 
 The client is llama-index's ``OpenAILike`` (imported only when generative mode is switched on). Error
 messages name the endpoint by scheme, host and port only: never its path, user info or the API key.
+
+Credentials written into ``NEWSBOT_LLM_BASE_URL`` (``https://user:key@host/v1`` or ``?api_key=...``) are taken
+out of the URL before the client sees it: the OpenAI client and httpx log request URLs at DEBUG and INFO.
+They still reach the endpoint, added by the HTTP client as it sends (user info as basic auth, query
+query by the transport), after every log line is written.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from retrieval.config import Settings
 from retrieval.errors import ConfigError, LLMError, LLMTimeoutError
@@ -28,6 +34,85 @@ def endpoint_label(base_url: str | None) -> str:
     return f"{parts.scheme}://{parts.hostname}{port}" if parts.hostname else "the configured endpoint"
 
 
+_SECRET_PARAMS = frozenset(
+    (
+        "api_key",
+        "api-key",
+        "apikey",
+        "key",
+        "token",
+        "access_token",
+        "auth",
+        "password",
+        "secret",
+        "sig",
+        "code",
+    )
+)
+
+
+@dataclass(frozen=True)
+class SplitURL:
+    """A base URL without user info or query, and those parts of it.
+
+    The whole query goes: the OpenAI client appends paths to the base URL as text (``/v1?x=1`` would become
+    ``/v1?x=1/chat/completions``), and a query is where services put keys (``?api_key=…``).
+    """
+
+    url: str
+    username: str | None = None
+    password: str | None = None
+    query: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def has_credentials(self) -> bool:
+        """True when the URL carried user info or a query."""
+        return bool(self.username or self.password or self.query)
+
+
+def split_credentials(base_url: str) -> SplitURL:
+    """Take user info and the query (``?api_key=…``) out of ``base_url``."""
+    parts = urlsplit(base_url)
+    if not parts.hostname:
+        return SplitURL(base_url)
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    clean = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    query = tuple(parse_qsl(parts.query, keep_blank_values=True))
+    return SplitURL(clean, parts.username, parts.password, query)
+
+
+def _credential_client(split: SplitURL, timeout_s: float) -> Any:
+    """An httpx client that adds the URL's credentials to each request as it is sent, never before."""
+    import httpx
+
+    class QueryCredentials(httpx.BaseTransport):
+        """Adds the URL's query on a copy of the request: the request that gets logged has none."""
+
+        def __init__(self) -> None:
+            self._inner = httpx.HTTPTransport()
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            sent = httpx.Request(
+                request.method,
+                request.url.copy_merge_params(dict(split.query)),
+                headers=request.headers,
+                stream=request.stream,
+                extensions=request.extensions,
+            )
+            return self._inner.handle_request(sent)
+
+        def close(self) -> None:
+            self._inner.close()
+
+    auth = (
+        httpx.BasicAuth(split.username or "", split.password or "")
+        if split.username or split.password
+        else None
+    )
+    return httpx.Client(auth=auth, transport=QueryCredentials(), timeout=timeout_s, follow_redirects=False)
+
+
 def build_llm(settings: Settings) -> Any:
     """llama-index's OpenAI-compatible chat client for the endpoint in ``settings``."""
     if not settings.llm_enabled:
@@ -39,9 +124,13 @@ def build_llm(settings: Settings) -> Any:
             "Generative mode needs llama-index-llms-openai-like: pip install llama-index-llms-openai-like"
         ) from exc
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else ""
+    split = split_credentials(settings.llm_base_url or "")
+    extra: dict[str, Any] = {}
+    if split.has_credentials:
+        extra["http_client"] = _credential_client(split, settings.llm_timeout_s)
     return OpenAILike(
         model=settings.llm_model or "",  # llm_enabled: set
-        api_base=settings.llm_base_url,
+        api_base=split.url,
         api_key=key or "not-needed",  # local servers (Ollama, llama.cpp) ignore it but the client wants one
         is_chat_model=True,
         timeout=settings.llm_timeout_s,
@@ -49,6 +138,7 @@ def build_llm(settings: Settings) -> Any:
         context_window=CONTEXT_WINDOW_TOKENS,
         max_tokens=MAX_REPLY_TOKENS,
         temperature=0.0,
+        **extra,
     )
 
 

@@ -14,6 +14,9 @@ CLOSEST = "The articles don't answer that directly. The closest they come: “{q
 PARTLY_ANSWERED = "The articles don't answer the rest of the question."
 SOURCES_DIFFER = "The articles differ on this:"
 TRUNCATED_QUESTION = "(Your question was cut to its first {limit} characters.)"
+OTHER_LANGUAGE = (
+    "I can only answer questions in English, the language of the articles. Please ask again in English."
+)
 
 # --- generative mode ----------------------------------------------------------------------------------------
 SYSTEM = """You answer questions about news articles using ONLY the numbered passages given.

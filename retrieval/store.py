@@ -4,20 +4,30 @@ Why a manifest: Chroma has no multi-record transactions, so an ingest cut short 
 article half-written. An article becomes visible only when its manifest record is written (one upsert);
 chunks whose article is not in the manifest are invisible to search and are removed by the next ingest.
 The manifest lives in a second collection of the same Chroma, so the embedded store and a Chroma server
-behave the same. It also holds each article's full text, which citations are checked against.
+behave the same. It also holds each article's full text, which citations are checked against, and from
+which :meth:`ChunkStore.reset_chunks` plus a re-ingest rebuild damaged vectors (``newsbot repair``).
+
+Why a private chromadb ``System`` per store: the embedded store keeps its vector index (HNSW) in memory, one
+copy per process, loaded once and never reloaded; chromadb even hands every client of a path the same cached
+copy. A process that reads while another one writes must drop that copy to see the writer's vectors, so each
+store owns its own system, and :meth:`ChunkStore.reopen` swaps in a fresh one. Searches already running keep
+the old view until they finish; the old system is stopped once nothing uses it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator, Sequence
+import threading
+import weakref
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, cast
 
 from retrieval.config import Settings
-from retrieval.errors import IndexUnavailableError
+from retrieval.storage_errors import store_failure
 from retrieval.types import ArticleMeta, Chunk
 
 if TYPE_CHECKING:
@@ -29,6 +39,8 @@ log = logging.getLogger(__name__)
 
 _GENERATION_ID = "__generation__"
 _PAGE = 5000
+_PROBE_PAGES = 10  # a probe reads back this many pages of vectors, spread over the collection,
+_PROBE_ROWS = 50  # of this many each: a damaged index fails on some of them
 
 
 def _no_vectors(count: int) -> Any:
@@ -91,48 +103,146 @@ def meta_from_chroma(data: dict[str, Any]) -> ArticleMeta:
     )
 
 
-def connect(settings: Settings) -> ClientAPI:
-    """Open the Chroma client the settings ask for: a server when a host is set, else embedded."""
+_SYSTEMS_LOCK = threading.Lock()
+
+
+def _private_persistent_client(path: str, chroma_settings: Any) -> tuple[ClientAPI, Callable[[], None]]:
+    """A PersistentClient with a chromadb system of its own (see the module docstring), and its stop.
+
+    chromadb caches one system per path in ``SharedSystemClient``; the cache entry is taken out around the
+    new client, so this client neither reuses a stale system nor lends its own to anyone else.
+    """
+    import chromadb
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    with _SYSTEMS_LOCK:
+        systems = SharedSystemClient._identifier_to_system
+        refcounts = SharedSystemClient._identifier_to_refcount
+        cached = systems.pop(path, None), refcounts.pop(path, None)
+        try:
+            client = chromadb.PersistentClient(path=path, settings=chroma_settings)
+            system = systems.pop(path)
+            refcounts.pop(path, None)
+        finally:
+            if cached[0] is not None:  # whoever shares the cached system keeps it
+                systems[path] = cached[0]
+            if cached[1] is not None:
+                refcounts[path] = cached[1]
+    return client, system.stop
+
+
+def connect(settings: Settings) -> tuple[ClientAPI, Callable[[], None] | None]:
+    """Open the Chroma client the settings ask for (a server when a host is set, else embedded).
+
+    Returns the client and, for the embedded store, the function that stops its private system.
+    """
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     try:
         if settings.chroma_host:
-            return chromadb.HttpClient(
+            client = chromadb.HttpClient(
                 host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
             )
+            return client, None
         path = settings.data_dir / "chroma"
         path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        return _private_persistent_client(str(path), chroma_settings)
     except Exception as exc:
-        raise IndexUnavailableError(
-            f"cannot open the index at {settings.store_location}: {type(exc).__name__}. "
-            "Check that the folder is writable or that the Chroma server is running."
+        raise store_failure(
+            exc,
+            settings,
+            "cannot open the index",
+            "Check that the folder is readable and writable, or that the Chroma server is running.",
         ) from exc
+
+
+def _stop_quietly(stop: Callable[[], None]) -> None:
+    try:
+        stop()
+    except Exception as exc:  # at interpreter exit or after a failed start: nothing left to release
+        log.debug("stopping a retired Chroma system failed: %s", type(exc).__name__)
+
+
+@dataclass(frozen=True)
+class _View:
+    """One client's handles on the two collections; replaced whole by :meth:`ChunkStore.reopen`."""
+
+    client: ClientAPI
+    chunks: Collection
+    manifest: Collection
+    vectors: ChromaVectorStore
 
 
 class ChunkStore:
     """Reads and writes chunks and the article manifest of one collection."""
 
-    def __init__(self, settings: Settings, client: ClientAPI | None = None) -> None:
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
         self.location = settings.store_location
         self.collection_name = settings.collection
-        self._client = client or connect(settings)
+        self.embedded = not settings.chroma_host
+        self._view: _View | None = None
+        self._view_lock = threading.Lock()
+        self._current()
+
+    def _open_view(self) -> _View:
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        client, stop = connect(self.settings)
         try:
-            self._chunks: Collection = self._client.get_or_create_collection(
-                settings.collection, metadata={"hnsw:space": "cosine"}, embedding_function=None
+            chunks = client.get_or_create_collection(
+                self.collection_name, metadata={"hnsw:space": "cosine"}, embedding_function=None
             )
-            self._manifest: Collection = self._client.get_or_create_collection(
-                f"{settings.collection}_manifest", embedding_function=None
+            manifest = client.get_or_create_collection(
+                f"{self.collection_name}_manifest", embedding_function=None
             )
         except Exception as exc:
-            raise IndexUnavailableError(
-                f"cannot open collection {settings.collection!r} at {self.location}: {type(exc).__name__}"
+            if stop is not None:
+                _stop_quietly(stop)
+            raise store_failure(
+                exc, self.settings, f"cannot open collection {self.collection_name!r}"
             ) from exc
-        self.vectors: ChromaVectorStore = ChromaVectorStore(chroma_collection=self._chunks)
+        view = _View(client, chunks, manifest, ChromaVectorStore(chroma_collection=chunks))
+        if stop is not None:  # the system stops when the last search still holding this view lets go
+            weakref.finalize(view, _stop_quietly, stop)
+        return view
+
+    def _current(self) -> _View:
+        with self._view_lock:
+            if self._view is None:
+                self._view = self._open_view()
+            return self._view
+
+    def reopen(self) -> None:
+        """Drop this process's view of the embedded vector index and load the one on disk now.
+
+        A no-op for a Chroma server, whose clients always see its current state.
+        """
+        if not self.embedded:
+            return
+        fresh = self._open_view()
+        with self._view_lock:
+            self._view = fresh
+
+    def close(self) -> None:
+        """Let go of the client (the next call opens a new one)."""
+        with self._view_lock:
+            self._view = None
+
+    @property
+    def _chunks(self) -> Collection:
+        return self._current().chunks
+
+    @property
+    def _manifest(self) -> Collection:
+        return self._current().manifest
+
+    @property
+    def vectors(self) -> ChromaVectorStore:
+        """llama-index's vector store over the chunk collection."""
+        return self._current().vectors
 
     @property
     def collection_id(self) -> str:
@@ -251,6 +361,12 @@ class ChunkStore:
         live = {r.meta.article_id for r in self.articles().values()}  # a moved file shares its old id
         self.delete_chunks([r.meta.article_id for r in records if r.meta.article_id not in live])
 
+    def discard(self, article_ids: Sequence[str]) -> None:
+        """Forget uncommitted articles: their chunks and their pending marks."""
+        if article_ids:
+            self.delete_chunks(article_ids)
+            self._manifest.delete(ids=[f"p:{a}" for a in article_ids])
+
     def delete_chunks(self, article_ids: Sequence[str]) -> None:
         """Delete every chunk of these articles."""
         for start in range(0, len(article_ids), 500):
@@ -279,24 +395,30 @@ class ChunkStore:
         return int(self._chunks.count())
 
     def query(self, embedding: list[float], n: int, where: dict[str, Any] | None) -> list[StoredChunk]:
-        """Nearest chunks to ``embedding`` through llama-index's ChromaVectorStore."""
-        from llama_index.core.vector_stores.types import VectorStoreQuery
+        """Nearest chunks to ``embedding``.
 
+        Rows without metadata are left out: a view loaded before another process deleted them still finds
+        their vectors, but their chunks are gone.
+        """
         kwargs: dict[str, Any] = {"where": where} if where else {}
-        result = self.vectors.query(VectorStoreQuery(query_embedding=embedding, similarity_top_k=n), **kwargs)
+        got = self._chunks.query(
+            query_embeddings=cast(Any, [embedding]),
+            n_results=n,
+            include=["documents", "metadatas", "distances"],
+            **kwargs,
+        )
+        rows = zip(
+            got["ids"][0],
+            (got.get("documents") or [[]])[0],
+            (got.get("metadatas") or [[]])[0],
+            (got.get("distances") or [[]])[0],
+            strict=False,
+        )
         hits = []
-        for node, similarity in zip(result.nodes or [], result.similarities or [], strict=False):
-            metadata = node.metadata
-            hits.append(
-                StoredChunk(
-                    chunk_id=node.node_id,
-                    text=node.get_content(),
-                    meta=meta_from_chroma(metadata),
-                    start_char=int(metadata["start_char"]),
-                    end_char=int(metadata["end_char"]),
-                    similarity=float(similarity),
-                )
-            )
+        for chunk_id, text, metadata, distance in rows:
+            chunk = _stored(chunk_id, text, metadata, similarity=1.0 - float(distance))
+            if chunk is not None:
+                hits.append(chunk)
         return hits
 
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[StoredChunk]:
@@ -308,13 +430,9 @@ class ChunkStore:
         for chunk_id, text, metadata in zip(
             got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
         ):
-            by_id[chunk_id] = StoredChunk(
-                chunk_id=chunk_id,
-                text=text or "",
-                meta=meta_from_chroma(dict(metadata)),
-                start_char=int(metadata["start_char"]),  # type: ignore[arg-type]
-                end_char=int(metadata["end_char"]),  # type: ignore[arg-type]
-            )
+            chunk = _stored(chunk_id, text, metadata)
+            if chunk is not None:
+                by_id[chunk_id] = chunk
         return [by_id[c] for c in chunk_ids if c in by_id]
 
     def iter_chunk_rows(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -326,7 +444,67 @@ class ChunkStore:
             for chunk_id, text, metadata in zip(
                 ids, got["documents"] or [], got["metadatas"] or [], strict=True
             ):
-                yield chunk_id, text or "", dict(metadata)
+                if metadata:
+                    yield chunk_id, text or "", dict(metadata)
             if len(ids) < _PAGE:
                 return
             offset += _PAGE
+
+    # --- health ----------------------------------------------------------------------------------------
+    def probe(self) -> None:
+        """Load the vector index and read a sample of it back; raises if it is visibly damaged.
+
+        Cheap (a few hundred vectors), so readers run it whenever they load the vectors and writers before
+        they write. Reading vectors back fails cleanly on a damaged index, where a nearest-neighbour query
+        can bring the process down, so the probe never queries.
+        """
+        count = self.count_chunks()
+        step = max(count // _PROBE_PAGES, _PROBE_ROWS)
+        for offset in list(range(0, count, step))[:_PROBE_PAGES] or [0]:
+            self._chunks.get(include=["embeddings"], limit=_PROBE_ROWS, offset=offset)
+
+    def check(self) -> list[str]:
+        """Problems found by reading everything: every stored vector, and each article's chunks."""
+        problems = []
+        records = self.articles()
+        offset = 0
+        try:
+            while True:
+                got = self._chunks.get(include=["embeddings"], limit=_PAGE, offset=offset)
+                if len(got["ids"]) < _PAGE:
+                    break
+                offset += _PAGE
+        except Exception as exc:
+            problems.append(f"the vector index cannot be read ({type(exc).__name__}: {str(exc)[-80:]})")
+        stored: Counter[str] = Counter()
+        for _chunk_id, _text, metadata in self.iter_chunk_rows():
+            stored[str(metadata.get("article_id"))] += 1
+        short = [r for r in records.values() if stored[r.meta.article_id] < r.chunk_count]
+        if short:
+            names = ", ".join(sorted(r.meta.file_name for r in short)[:3])
+            problems.append(
+                f"{len(short)} article(s) are missing chunks ({names}{', …' if len(short) > 3 else ''})"
+            )
+        return problems
+
+    def reset_chunks(self) -> None:
+        """Delete the chunk collection (vectors included) and start an empty one; the manifest stays."""
+        self._current().client.delete_collection(self.collection_name)
+        self.close()
+        self._current()  # a new client, which creates the collection again, empty
+
+
+def _stored(
+    chunk_id: str, text: str | None, metadata: Any, similarity: float | None = None
+) -> StoredChunk | None:
+    """A :class:`StoredChunk` from a row, or None when the row has no (complete) metadata any more."""
+    if not metadata or "article_id" not in metadata or "start_char" not in metadata:
+        return None
+    return StoredChunk(
+        chunk_id=chunk_id,
+        text=text or "",
+        meta=meta_from_chroma(dict(metadata)),
+        start_char=int(metadata["start_char"]),
+        end_char=int(metadata["end_char"]),
+        similarity=similarity,
+    )

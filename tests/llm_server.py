@@ -214,7 +214,7 @@ class FakeLLM:
     def respond(self, request: Recorded) -> Reply:
         """The reply to one request, chosen by its kind and the scripted behaviour."""
         self.requests.append(request)
-        if request.path != "/v1/chat/completions":
+        if request.path.split("?", 1)[0] != "/v1/chat/completions":
             return Reply(status=404, raw=b'{"error": {"message": "not found"}}')
         kind = _kind(request)
         handler: Callable[[str, Recorded], Reply] = _answer if kind == "answer" else _condense

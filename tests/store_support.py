@@ -226,3 +226,59 @@ class ChromaServer:
             return self.log_path.read_text(errors="replace")[-2000:]
         except OSError:
             return "(no log)"
+
+
+# --- newsbot processes ------------------------------------------------------------------------------------
+
+NEWSBOT = BIN_DIR / "newsbot"
+
+
+def newsbot_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment of a ``newsbot`` process using the index the settings name (no other NEWSBOT_*)."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("NEWSBOT_")}
+    env.update(
+        NEWSBOT_DATA_DIR=str(settings.data_dir),
+        NEWSBOT_COLLECTION=settings.collection,
+        HF_HUB_OFFLINE="1",
+        ANONYMIZED_TELEMETRY="False",
+        COLUMNS="200",  # no wrapped lines in the summaries
+    )
+    if settings.chroma_host:
+        env.update(NEWSBOT_CHROMA_HOST=settings.chroma_host, NEWSBOT_CHROMA_PORT=str(settings.chroma_port))
+    env.update(extra)
+    return env
+
+
+def newsbot(settings: Settings, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``newsbot ARGS`` to completion with the index the settings name."""
+    return subprocess.run(
+        [str(NEWSBOT), *args],
+        env=newsbot_env(settings, **extra_env),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def seed_sentences(seeds_dir: Path) -> list[str]:
+    """Every line of the seed articles that reads as a sentence."""
+    lines = [
+        line.strip() for path in sorted(seeds_dir.glob("*.txt")) for line in path.read_text().splitlines()
+    ]
+    return [line for line in lines if line.endswith(".") and len(line) > 40]
+
+
+def write_dispatches(folder: Path, seeds_dir: Path, files: int, sentences_per_file: int) -> Path:
+    """``files`` distinct articles recombined from seed sentences (about 6 chunks each at 18 sentences)."""
+    import random
+
+    folder.mkdir(parents=True, exist_ok=True)
+    pool = seed_sentences(seeds_dir)
+    for number in range(files):
+        rng = random.Random(number)
+        body = [rng.choice(pool) for _ in range(sentences_per_file)]
+        (folder / f"dispatch-{number:03d}.txt").write_text(
+            f"Dispatch {number} from the northern desk\n" + "\n".join(body) + "\n", encoding="utf-8"
+        )
+    return folder

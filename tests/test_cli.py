@@ -120,3 +120,25 @@ def test_bad_path_gives_a_clear_message_and_fails(
     assert str(missing) in output
     assert "no such file or folder" in output
     assert "Traceback" not in output
+
+
+def test_subcommands_come_from_entry_points_not_from_imports_of_the_apps() -> None:
+    import tomllib
+    from importlib.metadata import entry_points
+
+    from retrieval import cli
+
+    source = Path(cli.__file__).read_text(encoding="utf-8")
+    assert "__import__" not in source and "import_module" not in source
+    assert not re.search(r"^\s*(from|import) (bot|eval)\b", source, re.MULTILINE)
+    declared = tomllib.loads((Path(cli.__file__).parent.parent / "pyproject.toml").read_text())
+    group = declared["project"]["entry-points"][cli.COMMANDS_GROUP]
+    assert group == {
+        "ask": "retrieval.ask_cli:register",
+        "bot": "bot.cli:register",
+        "eval": "eval.cli:register",
+    }
+    installed = {e.name: e.value for e in entry_points(group=cli.COMMANDS_GROUP)}
+    assert installed == group, "reinstall the package (pip install -e .) to refresh its entry points"
+    names = {command.name or command.callback.__name__ for command in cli.app.registered_commands}
+    assert {"ingest", "search", "stats", "ask", "chat", "serve", "feedback", "eval"} <= names

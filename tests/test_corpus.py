@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tracemalloc
 from datetime import date
@@ -269,3 +270,105 @@ def test_malformed_json_file_is_skipped_with_the_reason(tmp_path: Path) -> None:
     skip = only_skip(load(path))
     assert skip.path.endswith("broken.json")
     assert "not valid JSON" in skip.reason
+
+
+# --- records with odd fields, hostile structure and non-regular files -------------------------------------
+
+NEWSAPI_RECORD = {
+    "source": {"id": None, "name": "BBC News"},
+    "author": ["Jane Roe", "John Doe"],
+    "title": "Ferry service resumes after storm",
+    "url": "https://example.org/ferry",
+    "publishedAt": "2024-02-03T08:00:00Z",
+    "text": "The island ferry sailed again on Saturday after three days of storms.",
+}
+
+
+def _write_records(path: Path, records: list[dict[str, object]]) -> Path:
+    if path.suffix == ".json":
+        path.write_text(json.dumps(records), encoding="utf-8")
+        return path
+    return write_jsonl(path, records)
+
+
+def test_json_and_jsonl_read_the_same_fields_and_flatten_nested_values(tmp_path: Path) -> None:
+    dated = {"id": 7, "title": "Dated", "text": "A record dated with the date key.", "date": "2023-05-06"}
+    odd = {"id": {"nested": "id"}, "title": ["Listed", "title"], "source": {"unknown": 1}, "url": 42,
+           "text": "A record whose fields are all of the wrong kind."}  # fmt: skip
+    for suffix in (".json", ".jsonl"):
+        items = load(_write_records(tmp_path / f"feed{suffix}", [NEWSAPI_RECORD, dated, odd]))
+        ferry, dated_article, odd_article = items
+        assert isinstance(ferry, Article) and isinstance(dated_article, Article), items
+        assert isinstance(odd_article, Article), items
+        assert ferry.meta.source == "BBC News"
+        assert ferry.meta.published == date(2024, 2, 3)
+        assert ferry.meta.url == "https://example.org/ferry"
+        assert dated_article.meta.published == date(2023, 5, 6)
+        assert dated_article.meta.file_name == f"feed{suffix}#7"
+        assert odd_article.meta.title == "Listed, title"
+        assert odd_article.meta.source is None and odd_article.meta.url == "42"
+        assert odd_article.meta.file_name == f"feed{suffix}#3", "an id that is not a plain value is not used"
+
+
+def test_a_newsapi_response_file_is_read_as_its_articles(tmp_path: Path) -> None:
+    path = tmp_path / "response.json"
+    path.write_text(json.dumps({"status": "ok", "totalResults": 1, "articles": [NEWSAPI_RECORD]}))
+    article = only_article(load(path))
+    assert article.meta.title == "Ferry service resumes after storm" and article.meta.source == "BBC News"
+
+
+def test_deeply_nested_json_is_skipped_by_name_and_the_rest_is_loaded(tmp_path: Path) -> None:
+    deep = "[" * 200_000 + "]" * 200_000
+    nested = tmp_path / "nested.json"
+    nested.write_text(deep, encoding="utf-8")
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("\n".join([json.dumps(DATED_RECORDS[0]), deep, json.dumps(DATED_RECORDS[1])]) + "\n")
+    items = load(nested, feed)
+    skips = {Path(i.path).name: i.reason for i in items if isinstance(i, SkippedFile)}
+    assert skips == {"nested.json": skips["nested.json"], "feed.jsonl#2": skips["feed.jsonl#2"]}
+    assert all("nested too deeply" in reason for reason in skips.values())
+    assert [i.meta.title for i in items if isinstance(i, Article)] == [
+        "Riverside tram line opens",
+        "Frost damages apple orchards",
+    ]
+
+
+def test_repeated_record_ids_and_records_that_are_not_objects_are_skipped(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "feed.jsonl", [DATED_RECORDS[0], DATED_RECORDS[0]])
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write('["a list, not an object"]\n"\\ud800 a lone surrogate"\n')
+        handle.write(json.dumps({"id": "bad", "text": "Text with a lone surrogate \ud800."}) + "\n")
+    items = load(path)
+    assert [i.meta.title for i in items if isinstance(i, Article)] == ["Riverside tram line opens"]
+    reasons = {Path(i.path).name: i.reason for i in items if isinstance(i, SkippedFile)}
+    assert set(reasons) == {"feed.jsonl#2", "feed.jsonl#3", "feed.jsonl#4", "feed.jsonl#5"}
+    assert "repeats the id" in reasons["feed.jsonl#2"]
+    assert "not a JSON object" in reasons["feed.jsonl#3"]
+
+
+def test_pipes_are_skipped_not_read(tmp_path: Path) -> None:
+    import os
+    import threading
+
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "good.txt").write_text("Good article\nIt has a sentence.\n")
+    pipes = [folder / "feed.txt", tmp_path / "direct.jsonl"]
+    for pipe in pipes:
+        os.mkfifo(pipe)
+
+    def feed(pipe: Path) -> None:  # if the loader opened the pipe, it would read this article from it
+        with contextlib.suppress(BrokenPipeError), pipe.open("w") as handle:
+            handle.write('{"text": "An article that arrived through a pipe."}\n')
+
+    for pipe in pipes:
+        threading.Thread(target=feed, args=(pipe,), daemon=True).start()
+    try:
+        items = load(folder, pipes[1])
+    finally:
+        for pipe in pipes:  # release the writers that nobody read from
+            os.close(os.open(pipe, os.O_RDONLY | os.O_NONBLOCK))
+    assert [i.meta.file_name for i in items if isinstance(i, Article)] == ["good.txt"]
+    skips = {Path(i.path).name: i.reason for i in items if isinstance(i, SkippedFile)}
+    assert set(skips) == {"feed.txt", "direct.jsonl"}
+    assert all("not a regular file" in reason for reason in skips.values())

@@ -398,3 +398,33 @@ def test_an_article_committed_just_before_a_crash_is_readable(
     hit = index.search("Mount Tarrin volcano ash", k=1)[0]
     assert hit.article.file_name == "volcano.txt"
     assert index.article_text(hit.article.article_id)[hit.start_char : hit.end_char] == hit.text
+
+
+def test_an_article_the_store_refuses_is_skipped_and_the_rest_of_its_batch_is_written(
+    make_settings: SettingsFactory, embed_model: Any
+) -> None:
+    from retrieval.corpus import article_id_for
+    from retrieval.ingest import ingest
+    from retrieval.types import ArticleMeta
+
+    settings = make_settings()
+    texts = [f"Harbour report {n}: {n * 3} ships docked at the northern quay." for n in range(4)]
+    articles = [
+        Article(ArticleMeta(article_id_for(t), f"feed.jsonl#{n}", f"Report {n}"), t, f"/feeds/feed.jsonl#{n}")
+        for n, t in enumerate(texts)
+    ]
+    # A loader outside newsbot handing over NewsAPI's source object as it is: Chroma refuses the metadata.
+    odd_meta = ArticleMeta(articles[2].meta.article_id, "feed.jsonl#2", "Report 2", source={"name": "BBC"})  # type: ignore[arg-type]
+    articles[2] = Article(odd_meta, texts[2], articles[2].path)
+
+    store = ChunkStore(settings)
+    for attempt in range(2):
+        report = ingest(store, embed_model, settings, articles)
+        assert [Path(s.path).name for s in report.skipped] == ["feed.jsonl#2"]
+        assert "could not be stored" in report.skipped[0].reason and "ValueError" in report.skipped[0].reason
+        done = report.added if attempt == 0 else report.unchanged
+        assert sorted(Path(p).name for p in done) == ["feed.jsonl#0", "feed.jsonl#1", "feed.jsonl#3"]
+    index = open_index(settings, embed_model=embed_model)
+    assert index.stats().articles == 3
+    assert set(chunks_per_article(settings)) == {a.meta.article_id for n, a in enumerate(articles) if n != 2}
+    assert "Harbour report 3" in index.search("ships docked at the quay, report 3", k=1)[0].text

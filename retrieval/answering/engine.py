@@ -28,6 +28,7 @@ from retrieval.config import Settings
 from retrieval.conversation import Conversation
 from retrieval.errors import LLMError, QueryError
 from retrieval.index import Index
+from retrieval.language import is_clearly_not_english
 from retrieval.passages import SentencePool
 from retrieval.types import Answer, Hit, Trace, TracedSentence
 
@@ -120,6 +121,8 @@ class AnswerEngine:
             return self._canned(original, prompts.EMPTY_QUESTION, started)
         if not _HAS_WORDS.search(text):
             return self._canned(original, prompts.NO_WORDS, started)
+        if is_clearly_not_english(text) and self.index.corpus_is_english():  # never a confident wrong answer
+            return self._canned(original, prompts.OTHER_LANGUAGE, started)
         text = question_of(text[: self.settings.max_question_chars])
         parts = split_compound(text)
         context = conversation or Conversation()
