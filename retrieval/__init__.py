@@ -11,12 +11,15 @@ from retrieval.config import Settings
 from retrieval.conversation import Conversation
 from retrieval.errors import (
     ConfigError,
+    IndexDamagedError,
+    IndexLockedError,
     IndexUnavailableError,
     IngestError,
     LLMError,
     LLMTimeoutError,
     NewsbotError,
     QueryError,
+    StorageFullError,
 )
 from retrieval.index import Index, open_index
 from retrieval.types import (
@@ -47,6 +50,8 @@ __all__ = [
     "Conversation",
     "Hit",
     "Index",
+    "IndexDamagedError",
+    "IndexLockedError",
     "IndexStats",
     "IndexUnavailableError",
     "IngestError",
@@ -58,6 +63,7 @@ __all__ = [
     "SearchFilters",
     "Settings",
     "SkippedFile",
+    "StorageFullError",
     "Trace",
     "TracedSentence",
     "build_engine",

@@ -27,9 +27,7 @@ ENGLISH_WORDS = frozenset(
 # Short English words that other languages also use ("on" is Finnish for "is"): they count half.
 _WEAK_ENGLISH = frozenset("a an i in is it me no on to as he do".split())
 # Common function words of other languages written in Latin script, none of them also an English word.
-FOREIGN_WORDS = (
-    frozenset(
-        """der das und ist sind wer wie was wann wo warum nicht mit von zu dem des ein eine einer hat haben
+_FOREIGN_TEXT = """der das und ist sind wer wie was wann wo warum nicht mit von zu dem des ein eine einer hat haben
     le la les des du est sont qui que quoi quand où pourquoi comment avec pour dans une et il elle ont
     el los las qué quién quiénes cuándo dónde cómo con para del una y es fue por
     il della che chi quando perché sono è gli
@@ -38,10 +36,8 @@ FOREIGN_WORDS = (
     mikä mitä kuka ketkä milloin missä miksi miten kuinka paljon ja ei että oli ovat mihin minkä sekä
     vad vem när varför hur och inte det ett med för är var som
     hvad hvem hvornår hvorfor hvordan og ikke er
-    kto kiedy gdzie dlaczego jak nie jest czy""".split()
-    )
-    - ENGLISH_WORDS
-)
+    kto kiedy gdzie dlaczego jak nie jest czy"""
+FOREIGN_WORDS = frozenset(_FOREIGN_TEXT.split()) - ENGLISH_WORDS
 _NOT_ENGLISH_LETTERS = frozenset("äöåæøüßñçãõœąęłńśźżčřšžőű")
 _MIN_WORDS = 3  # fewer words than this cannot be told apart from a name or a keyword query
 

@@ -95,18 +95,19 @@ def test_markup_and_escape_codes_in_articles_reach_the_terminal_inert(odd_articl
 
     lighthouse = newsbot(odd_articles, "ask", "When was the Vuohensalo lighthouse restored?")
     searched = newsbot(odd_articles, "search", "Vuohensalo lighthouse restored")
-    chat = subprocess.run(
-        [str(NEWSBOT), "chat"],
-        env=newsbot_env(odd_articles),
-        input="When did the Kajaani mill close?\nWhen was the Vuohensalo lighthouse restored?\n",
-        capture_output=True,
-        text=True,
-        timeout=600,
+    typed = b"When did the Kajaani mill close?\nWhen was \xff restored?\nWhen was the Vuohensalo lighthouse restored?\n"
+    chatted = subprocess.run(
+        [str(NEWSBOT), "chat"], env=newsbot_env(odd_articles), input=typed, capture_output=True, timeout=600
     )
+    chat = subprocess.CompletedProcess(
+        [], chatted.returncode, chatted.stdout.decode(), chatted.stderr.decode()
+    )
+    assert "not valid UTF-8" in chat.stderr, "an undecodable line is refused; the chat goes on"
     for result in (lighthouse, searched, chat):
         assert result.returncode == 0, result.stderr
         assert "1999" in result.stdout and "Visitors climb it" in result.stdout
         assert "\x1b" not in result.stdout + result.stderr and "\x07" not in result.stdout
+        assert "Traceback" not in result.stderr
         assert "pwned" not in result.stdout, "the window-title sequence is removed whole"
     assert chat.stdout.count("2008") >= 1 and chat.stdout.rstrip().endswith("bye"), chat.stdout
 
