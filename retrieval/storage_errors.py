@@ -57,7 +57,11 @@ def looks_damaged(exc: BaseException) -> bool:
 
 
 def _short(exc: BaseException) -> str:
-    message = str(exc).rsplit("error: ", 1)[-1].strip().splitlines()[0][:160] if str(exc).strip() else ""
+    message = (
+        str(exc).rsplit("error: ", 1)[-1].strip().splitlines()[0][:160].rstrip(".")
+        if str(exc).strip()
+        else ""
+    )
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 

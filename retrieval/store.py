@@ -216,12 +216,11 @@ class ChunkStore:
             return self._view
 
     def reopen(self) -> None:
-        """Drop this process's view of the embedded vector index and load the one on disk now.
+        """Drop this view of the store and open the one on disk (or on the server) now.
 
-        A no-op for a Chroma server, whose clients always see its current state.
+        Embedded, that is a fresh vector index from disk; with a server, fresh collection handles (a
+        repair replaces the chunk collection).
         """
-        if not self.embedded:
-            return
         fresh = self._open_view()
         with self._view_lock:
             self._view = fresh

@@ -11,11 +11,12 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from store_support import newsbot
+from store_support import ChromaServer, free_port, newsbot
 
-from retrieval import Settings
+from retrieval import Settings, open_index
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +35,7 @@ client.get_or_create_collection(
 
 DAMAGE = """
 import os, sys
-from retrieval import Settings
+from retrieval import Settings, open_index
 from retrieval.store import ChunkStore
 settings = Settings(data_dir=sys.argv[1], collection=sys.argv[2])
 stale = ChunkStore(settings)
@@ -96,3 +97,22 @@ def test_a_damaged_index_is_named_and_newsbot_repair_rebuilds_it(
     again = newsbot(settings, "ingest", str(seeds_dir))
     assert again.returncode == 0 and "unchanged 3" in again.stdout, again.stderr
     assert "healthy" in newsbot(settings, "repair").stdout
+
+
+@pytest.mark.server
+def test_a_repair_by_another_process_is_followed_by_an_open_index_on_a_chroma_server(
+    tmp_path: Path, seeds_dir: Path, make_settings: Callable[..., Settings], embed_model: Any
+) -> None:
+    server = ChromaServer(tmp_path / "chroma-server", free_port(), tmp_path / "chroma-server.log")
+    server.start()
+    try:
+        settings = make_settings(chroma_host="127.0.0.1", chroma_port=server.port)
+        reader = open_index(settings, embed_model=embed_model)
+        reader.add([seeds_dir])
+        first = [h.chunk_id for h in reader.search(QUESTION, k=3)]
+        rebuilt = newsbot(settings, "repair", "--force")  # a new chunk collection replaces the old one
+        assert rebuilt.returncode == 0 and "rebuilt" in rebuilt.stdout, rebuilt.stderr
+        assert [h.chunk_id for h in reader.search(QUESTION, k=3)] == first
+        assert reader.stats().articles == 3
+    finally:
+        server.stop()
