@@ -31,6 +31,9 @@ def render_answer(answer: Answer) -> None:
     style = "yellow" if answer.abstained else "green"
     console.print(Panel(text(answer.text), border_style=style, title="answer", title_align="left"))
     if not answer.citations:
+        searched = _searched(answer)
+        if searched:  # a plain decline still says where it looked (from the answer's trace)
+            console.print(text("searched: " + "; ".join(searched), "dim"))
         return
     table = Table("#", "source", "quote", show_lines=True, title="sources", title_justify="left")
     for c in answer.citations:
@@ -39,6 +42,16 @@ def render_answer(answer: Answer) -> None:
             where += text("\n") + link(c.url)
         table.add_row(str(c.n), where, text(f"“{c.quote}”"))
     console.print(table)
+
+
+def _searched(answer: Answer, shown: int = 3) -> list[str]:
+    """The articles the answer's search ranked first, as "title (file)", best first."""
+    if answer.trace is None:
+        return []
+    found: dict[str, str] = {}
+    for hit in answer.trace.hits:
+        found.setdefault(hit.article.article_id, f"{hit.article.title} ({hit.article.file_name})")
+    return list(found.values())[:shown]
 
 
 def build_configured_engine() -> AnswerEngine:

@@ -29,10 +29,13 @@ _PRONOUNS = re.compile(
     re.IGNORECASE,
 )
 _FOLLOW_UP_OPENERS = re.compile(
-    r"^\s*(and|but|also|so|what about|how about|what else|why|when|where|who said|and who|and why|"
+    r"^\s*(and|but|also|so|what about|how about|what else|who said|and who|and why|"
     r"anything else|more|tell me more|really|which one)\b",
     re.IGNORECASE,
 )
+# "Why?", "When was that?": a bare question word leans on the last turn; "When does the ferry leave?" does not.
+_SHORT_OPENERS = re.compile(r"^\s*(why|when|where|how)\b", re.IGNORECASE)
+_SHORT_MAX_WORDS = 2
 _WORD = re.compile(r"[A-Za-zÀ-ÿ0-9’']+")
 _STOP = frozenset(
     (
@@ -74,7 +77,10 @@ def _asked_first(names: tuple[str, ...], text: str, question: str) -> tuple[str,
 def is_follow_up(question: str) -> bool:
     """True when a question leans on the previous turn (pronouns, "and …?", or a lone word like "When?")."""
     words = content_words(question)
-    return bool(_FOLLOW_UP_OPENERS.search(question) or _PRONOUNS.search(question) or len(words) <= 1)
+    short_opener = bool(_SHORT_OPENERS.search(question)) and len(words) <= _SHORT_MAX_WORDS
+    return bool(
+        _FOLLOW_UP_OPENERS.search(question) or short_opener or _PRONOUNS.search(question) or len(words) <= 1
+    )
 
 
 @dataclass(frozen=True)

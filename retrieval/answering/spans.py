@@ -18,7 +18,7 @@ from retrieval.qtypes import AnswerType, has_answer
 _LABELS: dict[AnswerType, frozenset[str]] = {
     AnswerType.PERSON: frozenset({"PERSON", "ORG", "GPE", "NORP"}),
     AnswerType.PLACE: frozenset({"GPE", "LOC", "FAC"}),
-    AnswerType.DATE: frozenset({"DATE"}),
+    AnswerType.DATE: frozenset({"DATE", "TIME"}),
     AnswerType.NUMBER: frozenset({"CARDINAL", "MONEY", "PERCENT", "QUANTITY"}),
     AnswerType.LIST: frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC"}),
 }
