@@ -43,6 +43,13 @@ class Settings(BaseSettings):
         "onnx",
         description="Runtime of the bundled model: ONNX Runtime, or sentence-transformers (the torch extra).",
     )
+    chunk_vectors: Literal["chunk", "sentences"] = Field(
+        "chunk",
+        description=(
+            "How ingest makes chunk vectors: 'chunk' embeds headline + chunk (the eval's figures); 'sentences' "
+            "embeds each distinct sentence once and averages them (half the model work, slightly lower figures)."
+        ),
+    )
     model_cache_dir: Path = Field(
         default_factory=lambda: Path.home() / ".cache" / "newsbot",
         description="Where the ONNX file built from the bundled model is kept (built once, on first use).",

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from retrieval.chunk_vectors import chunk_embeddings
 from retrieval.chunking import chunk_article
 from retrieval.config import Settings
 from retrieval.errors import IngestError
@@ -133,14 +134,13 @@ def ingest(
         store.begin([a.meta.article_id for a, _, _ in batch])
         metas = {a.meta.article_id: a.meta for a, _, _ in batch}
         chunks = [c for _, _, cs in batch for c in cs]
-        texts = [embedding_text(metas[c.article_id], c.text) for c in chunks]
         replaced = []
         for _article, old, _ in batch:
             if old is not None:
                 still_used.discard(old.meta.article_id)
                 replaced.append(old.meta.article_id)
         try:
-            embeddings = embed_model.get_text_embedding_batch(texts) if texts else []
+            embeddings = chunk_embeddings(embed_model, chunks, metas, settings.chunk_vectors)
             store.write_chunks(chunks, metas, embeddings)
             store.commit(
                 [(ArticleRecord(a.path, a.meta, len(cs)), a.text) for a, _, cs in batch],
