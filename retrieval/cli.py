@@ -68,17 +68,10 @@ def ingest(
     ] = False,
 ) -> None:
     """Add articles (.txt, .md, .html, .json, .jsonl) to the index; re-running adds nothing new."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from retrieval.progress import ingest_progress
 
     index = open_configured_index()
-    with Progress(
-        TextColumn("ingesting"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
+    with ingest_progress(err) as bar:
         task = bar.add_task("ingest", total=None)
 
         def progress(done: int, total: int) -> None:
