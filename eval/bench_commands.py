@@ -27,6 +27,14 @@ from eval.bench_measure import median
 BARE_IMPORT = "import llama_index.core, chromadb"
 
 
+def _installed(module: str) -> bool:
+    """True when ``module`` can be imported (a missing parent package counts as not installed)."""
+    try:
+        return find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
 def _env(data_dir: Path | None = None, collection: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_LLM_")}
     env.update(HF_HUB_OFFLINE="1", ANONYMIZED_TELEMETRY="False")
@@ -102,7 +110,7 @@ def ingest_vs_recipe(newsbot: str, articles_dir: Path, work_dir: Path, repeats: 
     commands: dict[str, Any] = {
         "newsbot ingest": lambda: run(lambda _f: [newsbot, "ingest", str(articles_dir)])
     }
-    if find_spec("llama_index.embeddings.huggingface") is not None:
+    if _installed("llama_index.embeddings.huggingface"):
         commands["recipe (torch model)"] = lambda: run(
             lambda f: [*recipe, str(f / "recipe"), "--model", "torch"]
         )
