@@ -216,6 +216,7 @@ def model_tokens(texts: list[str]) -> int:
 
     tokenizer = Tokenizer.from_file(str(Path(bundled_model_path()) / "tokenizer.json"))
     tokenizer.enable_truncation(max_length=MAX_SEQ_LENGTH)
+    tokenizer.no_padding()  # tokenizer.json pads to 128: count real tokens only
     return sum(len(e.ids) for e in tokenizer.encode_batch(texts))
 
 
