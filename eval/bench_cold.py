@@ -18,6 +18,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from eval.bench_commands import cold_ask_vs_bare_import
 from eval.bench_measure import median, stop
 
 if TYPE_CHECKING:
@@ -33,8 +34,7 @@ t0 = time.perf_counter(); marks = {}
 def mark(name):
     marks[name] = round(time.perf_counter() - t0, 3)
 import retrieval.cli; mark("import retrieval.cli (typer, rich, settings)")
-import torch; mark("import torch")
-import transformers, sentence_transformers; mark("import transformers + sentence_transformers")
+import onnxruntime, tokenizers; mark("import onnxruntime + tokenizers")
 import llama_index.core; mark("import llama_index.core")
 import chromadb; mark("import chromadb")
 from retrieval import Settings, build_engine, open_index
@@ -159,6 +159,9 @@ def bench_cold(settings: Settings, repeats: int, out_dir: Path) -> dict[str, Any
     result[f"newsbot {command}"] = {"median_s": round(median(runs), 2), "runs_s": [round(r, 2) for r in runs]}
     help_runs = [_run([newsbot_bin(), "--help"], env)[0] for _ in range(repeats)]
     result["newsbot --help"] = {"median_s": round(median(help_runs), 2)}
+    result["ask vs bare import"] = cold_ask_vs_bare_import(
+        newsbot_bin(), settings.data_dir, settings.collection, QUESTION, max(repeats, 3)
+    )
     _, stdout = _run([sys.executable, "-c", _BREAKDOWN, QUESTION], env)
     result["breakdown_s"] = json.loads(stdout.strip().splitlines()[-1])
     result["importtime_retrieval_cli_ms"] = import_time_top("retrieval.cli")

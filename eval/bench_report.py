@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from eval.bench import BenchResult, QueryFigures
@@ -54,6 +54,19 @@ def _baseline_for(queries: list[QueryFigures], q: QueryFigures) -> QueryFigures 
     )
 
 
+def comparison_rows(comparison: dict[str, Any]) -> list[str]:
+    """Markdown rows of an alternated whole-command comparison (``eval/bench_commands.py``)."""
+    ratio_key = next((k for k in next(iter(comparison.values())) if k.startswith("vs ")), "vs —")
+    rows = [f"| command | median s | runs s | {ratio_key} | articles/s |", "|---|---:|---|---:|---:|"]
+    for name, value in comparison.items():
+        runs = ", ".join(f"{r:.1f}" for r in value.get("runs_s", []))
+        rows.append(
+            f"| {name} | {value['median_s']:.2f} | {runs} | {value.get(ratio_key, '—')} | "
+            f"{value.get('articles_per_s', '—')} |"
+        )
+    return rows
+
+
 def markdown_table(result: BenchResult) -> str:
     """The whole report as Markdown."""
     lines = ["### Ingest", "", *ingest_rows(result), ""]
@@ -95,6 +108,11 @@ def markdown_table(result: BenchResult) -> str:
                 lines.append(f"| `{name}` | {value['median_s']:.2f} |")
             elif isinstance(value, dict) and "error" in value:
                 lines.append(f"| `{name}` | not measured: {value['error'][:120]} |")
+        for title in ("ask vs bare import", "ingest commands"):
+            comparison = result.cold.get(title)
+            if isinstance(comparison, dict) and comparison:
+                lines += ["", f"Whole commands, {title} (alternated, same run):", ""]
+                lines += comparison_rows(comparison)
         breakdown = result.cold.get("breakdown_s") or {}
         if breakdown:
             lines += ["", "Breakdown (cumulative seconds since interpreter start, one cold process):", ""]
@@ -102,8 +120,9 @@ def markdown_table(result: BenchResult) -> str:
         lines.append("")
     machine = result.machine
     lines.append(
-        f"Machine: {machine.get('cpus')} CPUs, {machine.get('memory_gb')} GB, torch {machine.get('torch')} "
-        f"({machine.get('torch_threads')} threads), chromadb {machine.get('chromadb')}, "
+        f"Machine: {machine.get('cpus')} CPUs, {machine.get('memory_gb')} GB, embedding "
+        f"{machine.get('embedding')} ({machine.get('embedding_threads')} threads, onnxruntime "
+        f"{machine.get('onnxruntime')}), chromadb {machine.get('chromadb')}, "
         f"Python {machine.get('python')}."
     )
     lines += [f"- {note}" for note in result.notes]

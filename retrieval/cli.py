@@ -90,23 +90,15 @@ def ingest(
     ] = False,
 ) -> None:
     """Add articles (.txt, .md, .html, .json, .jsonl, or web pages) to the index; re-running adds nothing new."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
     from retrieval.fetch import is_url
+    from retrieval.progress import ingest_progress
     from retrieval.web_ingest import merge_reports
 
     inputs = paths or [str(DEFAULT_SEEDS)]
     files = [Path(p) for p in inputs if not is_url(p)]
     urls = [p for p in inputs if is_url(p)]
     index = open_configured_index()
-    with Progress(
-        TextColumn("ingesting"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
+    with ingest_progress(err) as bar:
         task = bar.add_task("ingest", total=None)
 
         def progress(done: int, total: int) -> None:

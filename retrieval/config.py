@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -45,6 +45,21 @@ class Settings(BaseSettings):
     )
     max_file_bytes: int = Field(20_000_000, ge=1, description="Inputs larger than this are skipped.")
     embed_batch_size: int = Field(64, ge=1, le=4096, description="Texts embedded per model call.")
+    embed_backend: Literal["onnx", "torch"] = Field(
+        "onnx",
+        description="Runtime of the bundled model: ONNX Runtime, or sentence-transformers (the torch extra).",
+    )
+    chunk_vectors: Literal["chunk", "sentences"] = Field(
+        "chunk",
+        description=(
+            "How ingest makes chunk vectors: 'chunk' embeds headline + chunk (the eval's figures); 'sentences' "
+            "embeds each distinct sentence once and averages them (half the model work, slightly lower figures)."
+        ),
+    )
+    model_cache_dir: Path = Field(
+        default_factory=lambda: Path.home() / ".cache" / "newsbot",
+        description="Where the ONNX file built from the bundled model is kept (built once, on first use).",
+    )
 
     # --- search and answers --------------------------------------------------------------------------
     search_k: int = Field(5, ge=1, le=100, description="Hits returned by default.")

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from retrieval.chunk_vectors import chunk_embeddings
 from retrieval.chunking import chunk_article
 from retrieval.config import Settings
 from retrieval.errors import IndexDamagedError, IngestError, StorageFullError
@@ -117,19 +118,19 @@ class _Writer:
     store: ChunkStore
     embed_model: BaseEmbedding
     still_used: set[str]  # article ids that committed records still point to
+    recipe: str = "chunk"  # how chunk vectors are made (Settings.chunk_vectors)
 
     def write(self, batch: list[tuple[Article, ArticleRecord | None, list[Chunk]]]) -> None:
         store = self.store
         store.begin([a.meta.article_id for a, _, _ in batch])
         metas = {a.meta.article_id: a.meta for a, _, _ in batch}
         chunks = [c for _, _, cs in batch for c in cs]
-        texts = [embedding_text(metas[c.article_id], c.text) for c in chunks]
         replaced = []
         for _article, old, _ in batch:
             if old is not None:
                 self.still_used.discard(old.meta.article_id)
                 replaced.append(old.meta.article_id)
-        embeddings = self.embed_model.get_text_embedding_batch(texts) if texts else []
+        embeddings = chunk_embeddings(self.embed_model, chunks, metas, self.recipe)
         store.write_chunks(chunks, metas, embeddings)
         store.commit(
             [(ArticleRecord(a.path, a.meta, len(cs)), a.text) for a, _, cs in batch],
@@ -199,7 +200,9 @@ def ingest(
     if progress:
         progress(0, total)
     done = 0
-    writer = _Writer(store, embed_model, {r.meta.article_id for r in existing.values()})
+    writer = _Writer(
+        store, embed_model, {r.meta.article_id for r in existing.values()}, settings.chunk_vectors
+    )
     for batch in _batches(plan.write, settings):
         written = batch
         try:

@@ -104,7 +104,33 @@ def test_bench_speed_end_to_end_on_a_tiny_corpus(tmp_path: Path) -> None:
     assert all(q["samples"] == 3 and q["p95_ms"] >= q["p50_ms"] > 0 for q in data["queries"])
     assert "newsbot serve" in data["cold"]
     assert any(key.startswith("newsbot ") and "median_s" in value for key, value in data["cold"].items())
+    assert data["cold"]["ask vs bare import"]["newsbot ask"]["vs bare import"] > 0
+    commands = data["cold"]["ingest commands"]
+    assert {"newsbot ingest", "recipe (onnx model)"} <= set(commands)
+    assert all(v["articles_per_s"] > 0 and v["vs newsbot ingest"] > 0 for v in commands.values())
     table = (out / "table.md").read_text()
+    assert "Whole commands, ingest commands" in table and "| recipe (onnx model) |" in table
     assert "| embedded | 12-articles | newsbot | ask |" in table
     assert "| server | seeds | baseline | retrieve |" in table
     assert (out / "latency.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_fidelity_texts_cover_chunks_sentences_and_questions() -> None:
+    from eval.bench_fidelity import seed_texts
+
+    texts = seed_texts()
+    assert len(texts["chunks"]) >= 20 and len(texts["sentences"]) > len(texts["chunks"])
+    assert len(texts["questions"]) >= 100
+    assert all(t.strip() for kind in texts.values() for t in kind)
+
+
+@pytest.mark.slow
+def test_bench_fidelity_passes_with_the_torch_extra() -> None:
+    pytest.importorskip("sentence_transformers", reason="the torch extra is not installed")
+    app = typer.Typer()
+    app.command("noop")(lambda: None)
+    register(app)
+    result = CliRunner().invoke(app, ["bench", "fidelity"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output[result.output.index("{") :])
+    assert figures["passed"] and figures["sentences"]["min"] >= 0.99

@@ -1,0 +1,71 @@
+"""The bundled model on ONNX Runtime: deterministic, unit-length, order- and batch-independent, truncating."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from retrieval.onnx_embedding import MAX_SEQ_LENGTH, OnnxEmbedding
+
+NATO = "Finland will apply to join NATO, its president said on Sunday."
+NATO_PARAPHRASE = "The Finnish head of state announced a bid for membership of the Atlantic alliance."
+UNRELATED = "Whisk two eggs with the sugar until the mixture is pale and thick."
+
+
+@pytest.fixture(scope="module")
+def onnx_model(embed_model: Any) -> OnnxEmbedding:
+    """The shared model, which is the ONNX one unless NEWSBOT_EMBED_BACKEND says otherwise."""
+    if not isinstance(embed_model, OnnxEmbedding):
+        pytest.skip("the shared model is not the ONNX one (NEWSBOT_EMBED_BACKEND=torch)")
+    return embed_model
+
+
+def test_vectors_are_unit_length_and_deterministic(onnx_model: OnnxEmbedding) -> None:
+    first = onnx_model.embed_array([NATO, UNRELATED])
+    again = onnx_model.embed_array([NATO, UNRELATED])
+    assert first.shape == (2, 384)
+    assert np.allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-5)
+    assert np.array_equal(first, again)
+
+
+def test_similar_texts_are_nearer_than_unrelated_ones(onnx_model: OnnxEmbedding) -> None:
+    nato, paraphrase, unrelated = onnx_model.embed_array([NATO, NATO_PARAPHRASE, UNRELATED])
+    assert float(nato @ paraphrase) > float(nato @ unrelated) + 0.2
+
+
+def test_a_text_gets_the_same_vector_alone_or_in_any_batch(onnx_model: OnnxEmbedding) -> None:
+    texts = [UNRELATED, "NATO", NATO, NATO_PARAPHRASE * 3, "Sweden"]
+    batch = np.asarray(onnx_model.get_text_embedding_batch(texts))
+    alone = np.asarray([onnx_model.get_text_embedding(t) for t in texts])
+    reversed_batch = onnx_model.embed_array(texts[::-1])[::-1]
+    assert np.allclose(batch, alone, atol=1e-5)  # padding is masked out
+    assert np.allclose(batch, reversed_batch, atol=1e-5)  # sorted by length inside, returned in order
+    assert np.allclose(onnx_model.get_query_embedding(NATO), alone[2], atol=1e-6)
+
+
+def test_long_texts_are_truncated_at_the_model_window(onnx_model: OnnxEmbedding) -> None:
+    long_start = " ".join(["Finland and Sweden applied to join NATO in May."] * 60)  # ~700 tokens
+    assert onnx_model.token_counts([long_start]) == [MAX_SEQ_LENGTH]
+    with_eggs, with_tanks = onnx_model.embed_array(
+        [f"{long_start} {UNRELATED}", f"{long_start} Tanks rolled."]
+    )
+    assert np.allclose(with_eggs, with_tanks, atol=1e-6)  # what lies past the window is not seen
+
+
+def test_empty_input_gives_no_vectors(onnx_model: OnnxEmbedding) -> None:
+    assert onnx_model.get_text_embedding_batch([]) == []
+    assert onnx_model.embed_array([]).shape[0] == 0
+
+
+def test_a_second_session_on_the_same_file_gives_the_same_vectors(
+    onnx_model: OnnxEmbedding, tmp_path: Path
+) -> None:
+    from retrieval.config import Settings
+    from retrieval.embeddings import bundled_model_path, onnx_model_file
+
+    model_file = onnx_model_file(Settings().model_cache_dir)
+    other = OnnxEmbedding(model_file, Path(bundled_model_path()) / "tokenizer.json", threads=1)
+    assert np.allclose(other.embed_array([NATO]), onnx_model.embed_array([NATO]), atol=1e-5)
