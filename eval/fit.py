@@ -20,12 +20,16 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from eval.metrics import is_correct
 from eval.questionset import EvalQuestion, load_questions
 from eval.suites import builtin_suites
+
+if TYPE_CHECKING:
+    from retrieval.answering import AnswerEngine
 
 # + for evidence that the passage answers, − for evidence against (in the order of Evidence.vector()).
 SIGNS = np.array([1.0, 1.0, 1.0, 1.0, -1.0, -1.0, -1.0, -1.0])
@@ -46,24 +50,37 @@ class Row:
     gate_ok: bool  # the checks no score outweighs (head noun named, subject kept) pass
 
 
+class SuiteEngines:
+    """One engine per corpus, each over a fresh index in ``scratch`` (suites sharing a corpus share it)."""
+
+    def __init__(self, scratch: Path) -> None:
+        self.scratch = scratch
+        self._engines: dict[Path, AnswerEngine] = {}
+
+    def over(self, corpus: Path) -> AnswerEngine:
+        """The engine over ``corpus``, indexed on first use."""
+        from retrieval import Settings, open_index
+        from retrieval.answering import AnswerEngine
+
+        if corpus not in self._engines:
+            settings = Settings(data_dir=self.scratch, collection=f"fit-{uuid.uuid4().hex[:10]}")
+            index = open_index(settings)
+            index.add([corpus])
+            self._engines[corpus] = AnswerEngine(index, settings)
+        return self._engines[corpus]
+
+
 def collect(suites: Sequence[str]) -> list[Row]:
     """Run the pipeline on every question of ``suites`` and record its features."""
-    from retrieval import Settings, open_index
-    from retrieval.answering import AnswerEngine, Decision
+    from retrieval.answering import Decision
     from retrieval.answering.decide import about_subject, names_head
 
     rows: list[Row] = []
-    corpora: dict[Path, object] = {}
     with tempfile.TemporaryDirectory(prefix="newsbot-fit-") as scratch:
+        engines = SuiteEngines(Path(scratch))
         for suite in suites:
             questions_file, corpus = SUITES[suite]
-            if corpus not in corpora:
-                settings = Settings(data_dir=Path(scratch), collection=f"fit-{uuid.uuid4().hex[:10]}")
-                index = open_index(settings)
-                index.add([corpus])
-                corpora[corpus] = AnswerEngine(index, settings)
-            engine = corpora[corpus]
-            assert isinstance(engine, AnswerEngine)
+            engine = engines.over(corpus)
             for question in load_questions(questions_file):
                 query = engine.query(question.question)
                 hits = engine.retrieve(query)

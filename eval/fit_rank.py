@@ -17,13 +17,12 @@ import argparse
 import itertools
 import json
 import tempfile
-import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from eval.fit import SUITES
+from eval.fit import SUITES, SuiteEngines
 from eval.metrics import matches_expected
 from eval.questionset import load_questions
 
@@ -49,22 +48,15 @@ class Ranked:
 
 def collect() -> list[Ranked]:
     """Rank every answerable question's candidates with a wide shortlist."""
-    from retrieval import Settings, open_index
-    from retrieval.answering import AnswerEngine
     from retrieval.answering.rank import rank
 
     found: list[Ranked] = []
-    engines: dict[Path, AnswerEngine] = {}
     with tempfile.TemporaryDirectory(prefix="newsbot-fit-rank-") as scratch:
+        engines = SuiteEngines(Path(scratch))
         for suite, (questions_file, corpus) in SUITES.items():
             if not questions_file.exists():
                 continue
-            if corpus not in engines:
-                settings = Settings(data_dir=Path(scratch), collection=f"fitr-{uuid.uuid4().hex[:10]}")
-                index = open_index(settings)
-                index.add([corpus])
-                engines[corpus] = AnswerEngine(index, settings)
-            engine = engines[corpus]
+            engine = engines.over(corpus)
             wide = replace(engine.params, embedded_candidates=WIDE_SHORTLIST)
             for question in load_questions(questions_file):
                 if question.unanswerable:
