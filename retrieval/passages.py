@@ -79,6 +79,11 @@ class SentencePool:
         start, end = spans[position]
         return Sentence(sentence.article, start, end, text[start:end], sentence.hit_rank, position)
 
+    def window(self, sentence: Sentence) -> tuple[Sentence, ...]:
+        """The sentence with its neighbours, in article order: where a name, a year or a reason usually sits."""
+        around = (self.neighbour(sentence, -1), sentence, self.neighbour(sentence, 1))
+        return tuple(s for s in around if s is not None)
+
     def joined(self, first: Sentence, last: Sentence) -> Sentence:
         """One quote running from ``first`` to ``last`` (same article, verbatim, whatever lies between)."""
         text, _ = self.article(first.article.article_id)

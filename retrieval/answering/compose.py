@@ -20,6 +20,7 @@ from retrieval.answering.evidence import Evidence, window_tokens
 from retrieval.answering.params import Params
 from retrieval.answering.query import CUE_WORDS, Query
 from retrieval.answering.rank import Candidate, coverage
+from retrieval.citations import MARKER
 from retrieval.conversation import Conversation, content_words
 from retrieval.lexical import tokenize
 from retrieval.passages import Sentence, SentencePool
@@ -31,7 +32,6 @@ _REASON_LEAD = re.compile(
     r"^[\"“‘']?(that’s|that's|this is|that is|it is|because|thanks to|the reason)\b", re.IGNORECASE
 )
 _PRONOUN_START = re.compile(r"^[\"“‘']?(he|she|they|it|this|that|these|those)\b", re.IGNORECASE)
-_MARKER = re.compile(r"\[(\d+)\]")
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,11 @@ def citation(n: int, sentence: Sentence) -> Citation:
     return Citation.of(n, sentence.article, sentence.text, sentence.start_char, sentence.end_char)
 
 
+def _shift_markers(text: str, offset: int) -> str:
+    """``[1]`` becomes ``[1 + offset]``."""
+    return MARKER.sub(lambda m: f"[{int(m.group(1)) + offset}]", text)
+
+
 def merge(drafts: Sequence[Draft]) -> Draft:
     """One answer from the answers to the parts of a compound question, citations renumbered in order."""
     answered = [d for d in drafts if not d.abstained]
@@ -81,7 +86,7 @@ def merge(drafts: Sequence[Draft]) -> Draft:
     citations: list[Citation] = []
     for draft in answered:
         offset = len(citations)
-        parts.append(_MARKER.sub(lambda m, o=offset: f"[{int(m.group(1)) + o}]", draft.text))  # type: ignore[misc]
+        parts.append(_shift_markers(draft.text, offset))
         citations.extend(replace(c, n=c.n + offset) for c in draft.citations)
     if len(answered) < len(drafts):
         parts.append(prompts.PARTLY_ANSWERED)

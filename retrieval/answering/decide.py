@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from enum import StrEnum
 
-from retrieval.answering.evidence import Evidence, window
+from retrieval.answering.evidence import Evidence
 from retrieval.answering.params import Params
 from retrieval.answering.query import CUE_WORDS, Query
 from retrieval.conversation import content_words
@@ -54,7 +54,7 @@ def about_subject(query: Query, evidence: Evidence, pool: SentencePool) -> bool:
     """True unless a follow-up's "he"/"she" means someone the passage and its neighbours never name."""
     if not query.subject or evidence.best is None:
         return True
-    around = " ".join(s.text for s in window(pool, evidence.best.sentence)).lower()
+    around = " ".join(s.text for s in pool.window(evidence.best.sentence)).lower()
     return any(part.lower() in around for part in query.subject.split() if len(part) > 2)
 
 

@@ -55,12 +55,6 @@ class Evidence:
 FEATURES = ("dense", "coverage", "union", "typed", "unknown", "conflict", "names_missing", "missing")
 
 
-def window(pool: SentencePool, sentence: Sentence) -> tuple[Sentence, ...]:
-    """The sentence with its neighbours: where a name, a year or a reason usually sits."""
-    around = [pool.neighbour(sentence, -1), sentence, pool.neighbour(sentence, 1)]
-    return tuple(s for s in around if s is not None)
-
-
 def window_tokens(sentences: Sequence[Sentence]) -> set[str]:
     """Stemmed tokens of the sentences and of their article's headline and source."""
     article = sentences[0].article
@@ -94,7 +88,7 @@ def gather(
         if article_id in seen:
             continue
         seen.add(article_id)
-        windows.append(window(pool, candidate.sentence))
+        windows.append(pool.window(candidate.sentence))
         if len(windows) == max_sources:
             break
     first = window_tokens(windows[0])

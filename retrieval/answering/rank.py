@@ -68,8 +68,7 @@ def missing(query: Query, text: str) -> float:
 
 def _context(pool: SentencePool, sentence: Sentence) -> str:
     """The sentence, its neighbours and its article's headline: where a year or a figure may sit."""
-    around = [pool.neighbour(sentence, -1), sentence, pool.neighbour(sentence, 1)]
-    return " ".join([*(s.text for s in around if s is not None), sentence.article.title])
+    return " ".join([*(s.text for s in pool.window(sentence)), sentence.article.title])
 
 
 def _score(c: Candidate, params: Params) -> float:
