@@ -13,6 +13,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
+from store_support import ChromaServer, free_port
+
 from retrieval import Index, Settings, open_index
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,3 +68,14 @@ def seed_engine(seed_index: Index) -> Any:
     from retrieval import AnswerEngine
 
     return AnswerEngine(seed_index)
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
+    """A Chroma server on a free loopback port, always stopped at the end."""
+    server = ChromaServer(tmp_path / "chroma-server", free_port(), tmp_path / "chroma-server.log")
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()

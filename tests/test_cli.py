@@ -3,32 +3,27 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from store_support import BIN_DIR, copy_seeds
+from store_support import NEWSBOT, copy_seeds, newsbot_env
 from typer.testing import CliRunner
 
 from retrieval import Settings
 
-NEWSBOT = BIN_DIR / "newsbot"
-
 
 def run_newsbot(settings: Settings, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run the console script with the index the settings name (and no other newsbot settings)."""
-    env = {name: value for name, value in os.environ.items() if not name.startswith("NEWSBOT_")}
-    env.update(
-        NEWSBOT_DATA_DIR=str(settings.data_dir),
-        NEWSBOT_COLLECTION=settings.collection,
-        HF_HUB_OFFLINE="1",
-        ANONYMIZED_TELEMETRY="False",
-        COLUMNS="200",  # no wrapped lines in the summaries
-    )
     return subprocess.run(
-        [str(NEWSBOT), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False
+        [str(NEWSBOT), *args],
+        cwd=cwd,
+        env=newsbot_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 

@@ -9,12 +9,12 @@ import os
 import selectors
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from store_support import NEWSBOT, ChromaServer, copy_seeds, free_port, newsbot, newsbot_env
+from store_support import NEWSBOT, ChromaServer, copy_seeds, newsbot, newsbot_env
 
 from retrieval import Settings, open_index
 
@@ -33,17 +33,6 @@ VOLCANO = (
 )
 # Shares no word stem with the volcano article: only a search by meaning can find it.
 PARAPHRASE = "Which peak spewed molten rock and cinders?"
-
-
-@pytest.fixture
-def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
-    """A Chroma server on a free loopback port, always stopped at the end."""
-    server = ChromaServer(tmp_path / "chroma-server", free_port(), tmp_path / "chroma-server.log")
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
 
 
 def _corpus(seeds_dir: Path, folder: Path) -> Path:

@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from store_support import ChromaServer, chunks_per_article, free_port
+from store_support import ChromaServer, chunks_per_article
 
 from retrieval import IndexUnavailableError, Settings, open_index
 
 pytestmark = pytest.mark.server
 
 QUESTION = "Which Belarusian strongman asked post-Soviet allies for solidarity?"
-
-
-@pytest.fixture
-def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
-    """A Chroma server on a free loopback port, always stopped at the end."""
-    server = ChromaServer(tmp_path / "chroma-server", free_port(), tmp_path / "chroma-server.log")
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
 
 
 def test_index_on_a_chroma_server_survives_a_restart(
