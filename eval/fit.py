@@ -34,8 +34,8 @@ if TYPE_CHECKING:
 # + for evidence that the passage answers, − for evidence against (in the order of Evidence.vector()).
 SIGNS = np.array([1.0, 1.0, 1.0, 1.0, -1.0, -1.0, -1.0, -1.0])
 CLOSEST_BAND = 0.85  # hand-set: just under the answer threshold, the closest passage is offered as such
-SUITES: dict[str, tuple[Path, Path]] = {
-    name: (suite.questions, suite.articles) for name, suite in builtin_suites().items()
+SUITES: dict[str, tuple[Path, tuple[Path, ...]]] = {
+    name: (suite.questions, suite.corpus) for name, suite in builtin_suites().items()
 }
 
 
@@ -55,9 +55,9 @@ class SuiteEngines:
 
     def __init__(self, scratch: Path) -> None:
         self.scratch = scratch
-        self._engines: dict[Path, AnswerEngine] = {}
+        self._engines: dict[tuple[Path, ...], AnswerEngine] = {}
 
-    def over(self, corpus: Path) -> AnswerEngine:
+    def over(self, corpus: tuple[Path, ...]) -> AnswerEngine:
         """The engine over ``corpus``, indexed on first use."""
         from retrieval import Settings, open_index
         from retrieval.answering import AnswerEngine
@@ -65,7 +65,7 @@ class SuiteEngines:
         if corpus not in self._engines:
             settings = Settings(data_dir=self.scratch, collection=f"fit-{uuid.uuid4().hex[:10]}")
             index = open_index(settings)
-            index.add([corpus])
+            index.add(list(corpus))
             self._engines[corpus] = AnswerEngine(index, settings)
         return self._engines[corpus]
 
@@ -82,7 +82,7 @@ def collect(suites: Sequence[str]) -> list[Row]:
             questions_file, corpus = SUITES[suite]
             engine = engines.over(corpus)
             for question in load_questions(questions_file):
-                query = engine.query(question.question)
+                query = engine.query(question.question, asked_on=question.asked_on)
                 hits = engine.retrieve(query)
                 evidence = engine.evidence(query, hits)
                 if evidence.best is None:

@@ -34,6 +34,7 @@ GRID = {
     "w_rank": (0.0, 0.05, 0.1),
     "w_conflict": (0.1, 0.3, 0.5),
     "w_missing": (0.0, 0.1, 0.2, 0.4),
+    "w_recent": (0.0, 0.1, 0.2, 0.4),
 }
 
 
@@ -61,13 +62,21 @@ def collect() -> list[Ranked]:
             for question in load_questions(questions_file):
                 if question.unanswerable:
                     continue
-                query = engine.query(question.question)
+                query = engine.query(question.question, asked_on=question.asked_on)
                 candidates = rank(query, engine.retrieve(query), engine.pool, wide)
                 if not candidates:
                     continue
                 features = np.array(
                     [
-                        [c.dense, c.lexical, c.typed, 1 / c.sentence.hit_rank, float(c.conflict), c.missing]
+                        [
+                            c.dense,
+                            c.lexical,
+                            c.typed,
+                            1 / c.sentence.hit_rank,
+                            float(c.conflict),
+                            c.missing,
+                            c.recent,
+                        ]
                         for c in candidates
                     ]
                 )
@@ -82,7 +91,7 @@ def collect() -> list[Ranked]:
 
 
 def _signs() -> np.ndarray:
-    return np.array([1.0, 1.0, 1.0, 1.0, -1.0, -1.0])
+    return np.array([1.0, 1.0, 1.0, 1.0, -1.0, -1.0, 1.0])
 
 
 def hit_share(rows: list[Ranked], weights: np.ndarray) -> float:
@@ -96,7 +105,7 @@ def hit_share(rows: list[Ranked], weights: np.ndarray) -> float:
 
 def best_weights(rows: list[Ranked]) -> tuple[np.ndarray, float]:
     """The grid point with the highest :func:`hit_share` (ties keep the earlier, smaller weights)."""
-    best, best_value = np.zeros(6), -1.0
+    best, best_value = np.zeros(len(GRID)), -1.0
     for point in itertools.product(*GRID.values()):
         weights = np.array(point)
         value = hit_share(rows, weights)

@@ -146,7 +146,7 @@ def _suite_section(outcome: SuiteOutcome) -> str:
     failed = sum(1 for record in report.records if not record.correct)
     return (
         f"{anchor}<p>{len(report.records)} questions · asked in {report.duration_s:.1f} s · questions: "
-        f"{escape(report.questions_file or '—')} · articles: {escape(str(outcome.suite.articles))}</p>"
+        f"{escape(report.questions_file or '—')} · articles: {escape(', '.join(map(str, outcome.suite.corpus)))}</p>"
         f"{_metrics_table(report)}{_gate_section(outcome.gate)}"
         f'<img alt="correct rate and hit@1 per question type in {name}" src="data:image/png;base64,{chart}">'
         f"<h3>Failures ({failed})</h3>{_failures_table(report.records)}"

@@ -1,6 +1,7 @@
 """Load and validate question sets: ``questions.jsonl`` and ``conversations.jsonl``.
 
-A question line is ``{"id", "question", "answers"?, "answers_all"?, "sources", "type", "unanswerable"}``;
+A question line is ``{"id", "question", "answers"?, "answers_all"?, "sources", "type", "unanswerable",
+"asked_on"?}`` (``asked_on``, ``YYYY-MM-DD``: the day the question is asked, which "last week" is read from);
 an answerable question needs ``answers`` (any one must appear) or ``answers_all`` (each must appear), an
 unanswerable one must have neither. A conversation line is ``{"id", "turns": [turn, ...]}`` whose turns
 take the same keys but ``id`` and ``type`` (turn 1 is typed ``conversation``, later ones ``follow_up``).
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,9 @@ DEFAULT_CONVERSATIONS = _PACKAGE_DIR / "conversations.jsonl"
 
 FIRST_TURN_TYPE = "conversation"
 FOLLOW_UP_TYPE = "follow_up"
-_QUESTION_KEYS = frozenset({"id", "question", "answers", "answers_all", "sources", "type", "unanswerable"})
+_QUESTION_KEYS = frozenset(
+    {"id", "question", "answers", "answers_all", "sources", "type", "unanswerable", "asked_on"}
+)
 _TURN_KEYS = _QUESTION_KEYS - {"id", "type"}
 
 
@@ -41,6 +45,7 @@ class EvalQuestion:
     unanswerable: bool = False
     conversation_id: str | None = None  # set on the turns of a conversation case
     turn: int | None = None  # 1-based
+    asked_on: date | None = None  # the day the question is asked (None: today)
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,14 @@ def _question(data: Any, where: str, *, allowed: frozenset[str], defaults: dict[
     answers = _strings(fields.get("answers"), "answers", where)
     answers_all = _strings(fields.get("answers_all"), "answers_all", where)
     sources = _strings(fields.get("sources"), "sources", where)
+    asked_on = fields.get("asked_on")
+    if asked_on is not None:
+        try:
+            asked_on = date.fromisoformat(asked_on) if isinstance(asked_on, str) else None
+        except ValueError:
+            asked_on = None
+        if asked_on is None:
+            raise QuestionSetError(f"{where}: 'asked_on' must be a date written YYYY-MM-DD")
     if unanswerable and (answers or answers_all or sources):
         raise QuestionSetError(f"{where}: an unanswerable question takes no answers, answers_all or sources")
     if not unanswerable and not (answers or answers_all):
@@ -90,6 +103,7 @@ def _question(data: Any, where: str, *, allowed: frozenset[str], defaults: dict[
         unanswerable=unanswerable,
         conversation_id=fields.get("conversation_id"),
         turn=fields.get("turn"),
+        asked_on=asked_on,
     )
 
 

@@ -222,7 +222,7 @@ def outcome_dict(outcome: SuiteOutcome) -> dict[str, Any]:
         "suite": outcome.suite.name,
         "status": "skipped" if outcome.report is None else "ran",
         "skipped_reason": outcome.skipped,
-        "articles": str(outcome.suite.articles),
+        "articles": ", ".join(map(str, outcome.suite.corpus)),
     }
     if outcome.report is None:
         return head

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from eval import metrics
@@ -26,8 +26,8 @@ from retrieval.types import Answer, Citation
 class Engine(Protocol):
     """What the runner needs of an answering engine (``retrieval.AnswerEngine`` fits)."""
 
-    def ask(self, question: str, conversation: Any = None) -> Answer:
-        """Answer one question, optionally as a follow-up in ``conversation``."""
+    def ask(self, question: str, conversation: Any = None, *, as_of: date | None = None) -> Answer:
+        """Answer one question, optionally as a follow-up in ``conversation``, as asked on ``as_of``."""
         ...
 
 
@@ -157,7 +157,8 @@ def ask_one(
     """Ask and score one question; an exception becomes a failed record, not a crash."""
     started = time.perf_counter()
     try:
-        answer = engine.ask(question.question, conversation=conversation)
+        when = {"as_of": question.asked_on} if question.asked_on else {}  # engines without dates still fit
+        answer = engine.ask(question.question, conversation=conversation, **when)
     except Exception as exc:  # the eval must report a crashing engine, not die on its first crash
         return _failed_record(question, exc, (time.perf_counter() - started) * 1000), None
     latency_ms = (time.perf_counter() - started) * 1000

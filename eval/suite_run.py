@@ -95,12 +95,12 @@ def _fresh_index(suite: Suite, model: BaseEmbedding, scratch: Path, progress: bo
     fresh = {"data_dir": scratch / "index", "collection": f"eval-{uuid.uuid4().hex[:12]}"}
     index = open_index(Settings().model_copy(update=fresh), embed_model=model)
     with _index_progress(suite.name, progress) as advance:
-        ingest = index.add([suite.articles], progress=advance)
+        ingest = index.add(list(suite.corpus), progress=advance)
     if not (ingest.added or ingest.updated or ingest.unchanged):
         index.close()
         reasons = "; ".join(f"{skip.path}: {skip.reason}" for skip in ingest.skipped[:5])
         raise SuiteError(
-            f"suite {suite.name}: no articles indexed from {suite.articles} ({reasons or 'empty'})"
+            f"suite {suite.name}: no articles indexed from {', '.join(map(str, suite.corpus))} ({reasons or 'empty'})"
         )
     return index
 
@@ -132,7 +132,7 @@ def run_suite(
             settings = Settings()
             index, index_s = open_index(settings, embed_model=model), None
         else:
-            note(f"suite {suite.name}: indexing {suite.articles}")
+            note(f"suite {suite.name}: indexing {', '.join(map(str, suite.corpus))}")
             index = _fresh_index(suite, model, scratch, progress)
             settings, index_s = index.settings, time.perf_counter() - started
         asked = len(loaded.questions) + sum(len(case.turns) for case in loaded.conversations)

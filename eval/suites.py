@@ -2,6 +2,8 @@
 
 - ``seeds``: ``eval/questions.jsonl`` and ``eval/conversations.jsonl`` over ``seeds/`` (bundled);
 - ``seeds-heldout``: ``eval/heldout.jsonl`` over ``seeds/`` (bundled, never used for tuning);
+- ``time``: ``eval/time/questions.jsonl`` over ``eval/time/articles/`` (dated reports of developing stories)
+  plus ``seeds/`` (undated), each question asked on its own day (bundled);
 - ``rgb`` and ``multihop``: the public dev sets, ``<public dir>/<name>/questions.jsonl`` over
   ``<public dir>/<name>/corpus/``. They are read where they lie (by default ``shared/public-dev/`` beside
   the repository, as in CI) and never copied into the project;
@@ -23,7 +25,7 @@ SEEDS_DIR = REPO_ROOT / "seeds"
 _EVAL_DIR = REPO_ROOT / "eval"
 
 CUSTOM = "custom"
-SUITE_NAMES: tuple[str, ...] = ("seeds", "seeds-heldout", "rgb", "multihop")
+SUITE_NAMES: tuple[str, ...] = ("seeds", "seeds-heldout", "time", "rgb", "multihop")
 _PUBLIC_NAMES = ("rgb", "multihop")
 _SPEED_VS_RECIPE = ("rgb",)  # where the run also times the plain llama-index recipe
 
@@ -40,15 +42,22 @@ class Suite:
     questions: Path
     articles: Path
     conversations: Path | None = None
+    more_articles: tuple[Path, ...] = ()  # further folders indexed with ``articles``
     public: bool = False  # data from outside the project, which may be absent on a developer's machine
     speed_vs_recipe: bool = False  # also time the plain llama-index recipe on the same corpus
+
+    @property
+    def corpus(self) -> tuple[Path, ...]:
+        """Every folder of articles the suite's questions are asked against."""
+        return (self.articles, *self.more_articles)
 
     def missing(self) -> str | None:
         """Why the suite cannot run (a file or folder of its data is not there), or None."""
         if not self.questions.is_file():
             return f"no question set at {self.questions}"
-        if not self.articles.is_dir():
-            return f"no article folder at {self.articles}"
+        for folder in self.corpus:
+            if not folder.is_dir():
+                return f"no article folder at {folder}"
         if self.conversations is not None and not self.conversations.is_file():
             return f"no conversations at {self.conversations}"
         return None
@@ -75,6 +84,12 @@ def builtin_suites(public_dir: Path = DEFAULT_PUBLIC_DIR) -> dict[str, Suite]:
             "seeds", _EVAL_DIR / "questions.jsonl", SEEDS_DIR, conversations=_EVAL_DIR / "conversations.jsonl"
         ),
         "seeds-heldout": Suite("seeds-heldout", _EVAL_DIR / "heldout.jsonl", SEEDS_DIR),
+        "time": Suite(
+            "time",
+            _EVAL_DIR / "time" / "questions.jsonl",
+            _EVAL_DIR / "time" / "articles",
+            more_articles=(SEEDS_DIR,),
+        ),
     }
     for name in _PUBLIC_NAMES:
         folder = public_dir / name

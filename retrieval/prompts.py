@@ -13,6 +13,15 @@ ABSTAIN_WITH_TOPIC = "The articles don't say {topic}."
 CLOSEST = "The articles don't answer that directly. The closest they come: “{quote}” [1]"
 PARTLY_ANSWERED = "The articles don't answer the rest of the question."
 SOURCES_DIFFER = "The articles differ on this:"
+# Time: where an answer stands in time, and a question about a span no article is dated in.
+AS_OF = "As of {date}, per {source}:"
+AS_OF_UNNAMED = "As of {date}:"
+EARLIER = "Earlier, on {date}, per {source}:"
+EARLIER_UNNAMED = "Earlier, on {date}:"
+OUTSIDE_WINDOW = (
+    "None of the articles is dated {phrase}, so they can't say (they run from {first} to {last})."
+)
+NO_DATED_ARTICLES = "The articles carry no dates, so I can't tell what they said {phrase}."
 TRUNCATED_QUESTION = "(Your question was cut to its first {limit} characters.)"
 OTHER_LANGUAGE = (
     "I can only answer questions in English, the language of the articles. Please ask again in English."

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from eval.questionset import load_questions
 from eval.suites import (
     CUSTOM,
     DEFAULT_PUBLIC_DIR,
+    SEEDS_DIR,
     SUITE_NAMES,
     SuiteError,
     builtin_suites,
@@ -39,14 +41,22 @@ def test_the_public_sets_are_looked_for_beside_the_repository() -> None:
 
 
 def test_the_bundled_suites_have_their_data() -> None:
-    for name in ("seeds", "seeds-heldout"):
+    for name in ("seeds", "seeds-heldout", "time"):
         assert builtin_suites()[name].missing() is None
+
+
+def test_the_time_suite_asks_over_its_dated_articles_and_the_seeds() -> None:
+    suite = builtin_suites()["time"]
+    assert suite.corpus == (suite.articles, SEEDS_DIR)
+    questions = load_questions(suite.questions)
+    assert len(questions) >= 30 and all(q.asked_on is not None for q in questions)
+    assert sum(q.unanswerable for q in questions) >= 5
 
 
 def test_a_missing_public_folder_is_skipped_with_the_reason(tmp_path: Path) -> None:
     _public_suite(tmp_path, "rgb")
     selection = select_suites([], tmp_path)
-    assert [suite.name for suite in selection.suites] == ["seeds", "seeds-heldout", "rgb"]
+    assert [suite.name for suite in selection.suites] == ["seeds", "seeds-heldout", "time", "rgb"]
     [(skipped, reason)] = selection.skipped
     assert skipped.name == "multihop"
     assert reason == f"no question set at {tmp_path / 'multihop' / 'questions.jsonl'}"
@@ -64,7 +74,7 @@ def test_in_ci_a_missing_public_suite_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(SuiteError, match=r"suite multihop: no question set at .*CI must gate every suite"):
         select_suites([], tmp_path, strict=True)
     _public_suite(tmp_path, "multihop")
-    assert len(select_suites([], tmp_path, strict=True).suites) == 4
+    assert len(select_suites([], tmp_path, strict=True).suites) == 5
 
 
 def test_a_missing_suite_asked_for_by_name_is_an_error(tmp_path: Path) -> None:
@@ -80,7 +90,7 @@ def test_named_suites_run_in_the_order_given_once_each(tmp_path: Path) -> None:
 
 
 def test_an_unknown_suite_name_lists_the_known_ones() -> None:
-    with pytest.raises(SuiteError, match=r"unknown suite.*rbg.*known: seeds, seeds-heldout, rgb, multihop"):
+    with pytest.raises(SuiteError, match=r"unknown suite.*rbg.*known: seeds, seeds-heldout, time, rgb, multihop"):
         select_suites(["rbg"])
 
 

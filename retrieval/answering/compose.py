@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import date
+from itertools import pairwise
 from typing import Protocol
 
 import numpy as np
@@ -20,12 +22,13 @@ from retrieval.answering.evidence import Evidence, window_tokens
 from retrieval.answering.params import Params
 from retrieval.answering.query import CUE_WORDS, Query
 from retrieval.answering.rank import Candidate, coverage
+from retrieval.answering.when import spoken
 from retrieval.citations import MARKER
 from retrieval.conversation import Conversation, content_words
 from retrieval.lexical import tokenize
 from retrieval.passages import Sentence, SentencePool
 from retrieval.qtypes import AnswerType, proper_names
-from retrieval.types import Citation
+from retrieval.types import ArticleMeta, Citation
 
 _NUMBER = re.compile(r"\d[\d,.]*")
 _REASON_LEAD = re.compile(
@@ -101,6 +104,41 @@ def merge(drafts: Sequence[Draft]) -> Draft:
     )
 
 
+def as_of(article: ArticleMeta) -> str:
+    """ "As of 16 May 2022, per Reuters:" for a dated article ("" when it has no date)."""
+    if article.published is None:
+        return ""
+    day = spoken(article.published)
+    if article.source:
+        return prompts.AS_OF.format(date=day, source=article.source)
+    return prompts.AS_OF_UNNAMED.format(date=day)
+
+
+def earlier(article: ArticleMeta) -> str:
+    """ "Earlier, on 12 May 2022, per AP:" for an older report of a figure since changed."""
+    if article.published is None:
+        return ""
+    day = spoken(article.published)
+    if article.source:
+        return prompts.EARLIER.format(date=day, source=article.source)
+    return prompts.EARLIER_UNNAMED.format(date=day)
+
+
+def newest_first(claims: list[list[Sentence]]) -> list[list[Sentence]]:
+    """Claims giving different figures, the newest report first (undated ones last, in their order)."""
+    dated = [c for c in claims if c[0].article.published is not None]
+    undated = [c for c in claims if c[0].article.published is None]
+    return sorted(dated, key=lambda c: c[0].article.published or date.min, reverse=True) + undated
+
+
+def _superseded(claims: list[list[Sentence]]) -> bool:
+    """The claims, newest first, come from reports on strictly earlier and earlier days."""
+    days = [c[0].article.published for c in claims]
+    return all(d is not None for d in days) and all(
+        a is not None and b is not None and a > b for a, b in pairwise(days)
+    )
+
+
 def _new_names(text: str, question: str) -> set[str]:
     asked = question.lower()
     return {name for name in proper_names(text) if name.lower() not in asked}
@@ -173,12 +211,12 @@ class ExtractiveComposer:
         for i, other in enumerate(ranked[1:] if wants_more else [], start=1):
             if i in used or other.score < ratio * best.score or (query.needs_type and not other.typed):
                 continue
-            if kind is AnswerType.NUMBER and not _disagree(best.sentence, other.sentence):
+            differs = kind is AnswerType.NUMBER and _disagree(best.sentence, other.sentence)
+            if kind is AnswerType.NUMBER and not differs:
                 continue
-            if (
-                float(vectors[i] @ vectors[0]) >= params.near_duplicate_similarity
-                or other.lexical < params.second_claim_lexical * best.lexical
-            ):
+            # a near-copy repeats the claim, unless it gives another figure: then the figure changed
+            near_copy = float(vectors[i] @ vectors[0]) >= params.near_duplicate_similarity and not differs
+            if near_copy or other.lexical < params.second_claim_lexical * best.lexical:
                 continue
             claims.append([self._extended(other, query)])
             used.add(i)
@@ -208,19 +246,24 @@ class ExtractiveComposer:
         if decision is not Decision.ANSWER or evidence.best is None:
             return self._not_answered(evidence, decision, confidence)
         claims, differ = self._claims(query, evidence)
+        if differ:  # a figure that changed: the newest report first, the earlier ones after it
+            claims = newest_first(claims)
+        superseded = differ and _superseded(claims)
         citations: list[Citation] = []
         parts: list[str] = []
         quoted: list[Sentence] = []
-        for claim in claims:
+        for number, claim in enumerate(claims):
             first = len(citations) + 1
             markers = "".join(f"[{first + i}]" for i in range(len(claim)))
+            lead = as_of(claim[0].article) if number == 0 else earlier(claim[0].article) if superseded else ""
             part = f"{clip(claim[0].text, self.params.max_claim_chars)} {markers}"
+            part = f"{lead} {part}" if lead else part
             if parts and len(" ".join(parts)) + len(part) > self.params.max_answer_chars:
                 break
             citations.extend(citation(first + i, sentence) for i, sentence in enumerate(claim))
             quoted.extend(claim)
             parts.append(part)
         text = " ".join(parts)
-        if differ and len(parts) > 1:
+        if differ and len(parts) > 1 and not superseded:
             text = f"{prompts.SOURCES_DIFFER} {text}"
         return Draft(text, tuple(citations), False, confidence, Decision.ANSWER, tuple(quoted))

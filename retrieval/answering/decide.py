@@ -40,7 +40,11 @@ def names_head(query: Query, evidence: Evidence, pool: SentencePool, params: Par
     """For "who/what is the X of Y" or "how many X": the best sentence names X (or a near synonym)."""
     head = head_noun(query.text) or counted_noun(query.text)
     best = evidence.best
-    if head is None or best is None or head.lower() in CUE_WORDS:  # "the date of X": the type says it
+    if head is None or best is None:
+        return True
+    # "the date of X": the type says it; "the latest containment figure": the containment is the thing
+    head = " ".join(w for w in head.split() if w.lower() not in CUE_WORDS)
+    if not head:
         return True
     wanted = tokenize([head])[0]
     if not wanted or set(wanted) <= best.tokens:

@@ -15,6 +15,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
 
 from retrieval import prompts
 from retrieval.answering.compose import Composer, Draft, ExtractiveComposer, merge
@@ -23,6 +24,7 @@ from retrieval.answering.evidence import Evidence, gather
 from retrieval.answering.params import Params, load_params
 from retrieval.answering.query import Query, build_query, question_of
 from retrieval.answering.rank import rank
+from retrieval.answering.when import TimeScope, spoken, time_scope
 from retrieval.citations import verified
 from retrieval.config import Settings
 from retrieval.conversation import Conversation
@@ -30,7 +32,7 @@ from retrieval.errors import LLMError, QueryError
 from retrieval.index import Index
 from retrieval.language import is_clearly_not_english
 from retrieval.passages import SentencePool
-from retrieval.types import Answer, Hit, Trace, TracedSentence
+from retrieval.types import Answer, Hit, SearchFilters, Trace, TracedSentence
 
 log = logging.getLogger(__name__)
 _HAS_WORDS = re.compile(r"[^\W_]", re.UNICODE)
@@ -96,15 +98,19 @@ class AnswerEngine:
                 return condensed
         return conversation.resolve(question)
 
-    def query(self, text: str, conversation: Conversation | None = None) -> Query:
-        """The question read once, in the context of ``conversation``."""
+    def query(
+        self, text: str, conversation: Conversation | None = None, asked_on: date | None = None
+    ) -> Query:
+        """The question read once, in the context of ``conversation``, as asked on ``asked_on`` (today)."""
         resolved = self.resolve(text, conversation)
         subject = conversation.subject(text) if conversation else None
-        return build_query(text, resolved, self.index, subject, self.params.context_weight)
+        return build_query(text, resolved, self.index, subject, self.params.context_weight, asked_on)
 
     def retrieve(self, query: Query) -> list[Hit]:
-        """The chunks the hybrid search finds for ``query``."""
-        return self.index.search(query.search_text, k=self.params.search_k)
+        """The chunks the hybrid search finds for ``query`` (only articles dated in its window, if any)."""
+        scope = query.scope
+        filters = SearchFilters(published_from=scope.start, published_to=scope.end) if scope.window else None
+        return self.index.search(query.search_text, k=self.params.search_k, filters=filters)
 
     def evidence(self, query: Query, hits: Sequence[Hit]) -> Evidence:
         """Rank the sentences of ``hits`` and gather the evidence the decision reads."""
@@ -112,8 +118,14 @@ class AnswerEngine:
             query, hits, rank(query, hits, self.pool, self.params), self.pool, self.params.max_sources
         )
 
-    def ask(self, question: str, conversation: Conversation | None = None) -> Answer:
-        """Answer ``question`` (in the context of ``conversation``, if given) with verified citations."""
+    def ask(
+        self, question: str, conversation: Conversation | None = None, *, as_of: date | None = None
+    ) -> Answer:
+        """Answer ``question`` (in the context of ``conversation``, if given) with verified citations.
+
+        ``as_of`` is the day the question is asked (default: today): "last week" and "the latest" are read
+        against it and the articles' dates.
+        """
         started = time.perf_counter()
         original = question if isinstance(question, str) else ""
         text = " ".join(original.split())
@@ -130,7 +142,9 @@ class AnswerEngine:
         timings: dict[str, float] = {}
         for part in parts:
             try:
-                result = self._answer_part(part, context if len(parts) > 1 or conversation else None, timings)
+                result = self._answer_part(
+                    part, context if len(parts) > 1 or conversation else None, timings, as_of
+                )
             except QueryError:
                 return self._canned(original, prompts.EMPTY_QUESTION, started)
             if result is None:
@@ -147,7 +161,7 @@ class AnswerEngine:
                     )
                 )
         if not drafts:
-            return self._nothing_found(original, started)
+            return self._nothing_found(original, started, time_scope(text, as_of or date.today()))
         draft = merge([d for d, _, _ in drafts]) if len(drafts) > 1 else drafts[0][0]
         stage = time.perf_counter()
         checked = verified(draft.text, draft.citations, self.index.article_text)
@@ -171,11 +185,15 @@ class AnswerEngine:
         )
 
     def _answer_part(
-        self, part: str, conversation: Conversation | None, timings: dict[str, float]
+        self,
+        part: str,
+        conversation: Conversation | None,
+        timings: dict[str, float],
+        asked_on: date | None = None,
     ) -> tuple[Draft, Query, Evidence] | None:
         """The verified draft for one question (or one part of a compound one); None when nothing matched."""
         stage = time.perf_counter()
-        query = self.query(part, conversation)
+        query = self.query(part, conversation, asked_on)
         hits = self.retrieve(query)
         timings["retrieve"] = timings.get("retrieve", 0.0) + _ms(stage)
         if not hits:
@@ -201,10 +219,22 @@ class AnswerEngine:
             return replace(draft, text=checked[0], citations=checked[1], mode=composer.mode), query, evidence
         raise AssertionError("the extractive composer only quotes the articles")  # pragma: no cover
 
-    def _nothing_found(self, original: str, started: float) -> Answer:
-        """No passage at all: say whether the index is empty or the articles just don't say."""
-        empty = self.index.stats().articles == 0
-        return self._canned(original, prompts.NOTHING_INDEXED if empty else prompts.ABSTAIN, started)
+    def _nothing_found(self, original: str, started: float, scope: TimeScope) -> Answer:
+        """No passage at all: the index is empty, no article is dated in the question's window, or none says."""
+        if self.index.stats().articles == 0:
+            return self._canned(original, prompts.NOTHING_INDEXED, started)
+        if scope.window:
+            return self._canned(original, self._outside_window(scope), started)
+        return self._canned(original, prompts.ABSTAIN, started)
+
+    def _outside_window(self, scope: TimeScope) -> str:
+        """Why a question about a span of time finds nothing: no article is dated in it."""
+        dates = sorted(a.published for a in self.index.articles() if a.published is not None)
+        if not dates:
+            return prompts.NO_DATED_ARTICLES.format(phrase=scope.phrase)
+        return prompts.OUTSIDE_WINDOW.format(
+            phrase=scope.phrase, first=spoken(dates[0]), last=spoken(dates[-1])
+        )
 
     @staticmethod
     def _trace(parts: Sequence[tuple[Draft, Query, Evidence]], draft: Draft) -> Trace:

@@ -29,6 +29,7 @@ class Params:
     w_rank: float = 0.05
     w_conflict: float = 0.3  # a sentence whose year/date contradicts the question's loses this much
     w_missing: float = 0.2  # ... and this much times the share of the question's years/figures it lacks
+    w_recent: float = 0.2  # asked for the latest: the newest article's sentence gains this much
     # --- decide: logistic model over Evidence.vector(), fitted by eval.fit ---
     coefficients: tuple[float, ...] = (2.0, 1.5, 1.5, 1.5, -2.0, -1.5, -1.5, -1.0)
     intercept: float = -2.5

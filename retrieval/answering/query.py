@@ -9,10 +9,12 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 
 from retrieval.aliases import aliases, expand
+from retrieval.answering.when import TimeScope, time_scope
 from retrieval.conversation import content_words
 from retrieval.index import Index
 from retrieval.lexical import tokenize
@@ -27,7 +29,8 @@ CUE_WORDS = frozenset(
     (
         "who whom whose what which when where why how many much percentage percent share number proportion "
         "year date day name kind mentioned article articles report reported according considering information "
-        "based"
+        "based latest newest recent recently current currently now still today yesterday week weeks month "
+        "months because figure figures amount"
     ).split()
 )
 
@@ -58,6 +61,7 @@ class Query:
     unknown: float = 0.0  # IDF-weighted share of the topic words the corpus never uses
     corpus_chunks: int = 0
     own_tokens: tuple[str, ...] = field(default=())  # the user's own topic tokens, in order
+    scope: TimeScope = field(default_factory=lambda: TimeScope(date.today()))  # when, and which dates
 
     @property
     def needs_type(self) -> bool:
@@ -105,11 +109,21 @@ def _alias_tokens(words: list[str]) -> dict[str, frozenset[str]]:
 
 
 def build_query(
-    text: str, resolved: str, index: Index, subject: str | None = None, context_weight: float = 0.3
+    text: str,
+    resolved: str,
+    index: Index,
+    subject: str | None = None,
+    context_weight: float = 0.3,
+    asked_on: date | None = None,
 ) -> Query:
-    """Read ``text`` (and its resolved form) once: constraints, type, weighted topic words, vector."""
-    own = topic_tokens(text)
-    context = [t for t in topic_tokens(resolved) if t not in own] if resolved != text else []
+    """Read ``text`` (and its resolved form) once: constraints, type, weighted topic words, time, vector.
+
+    ``asked_on`` (default: today) is the day relative time ("last week", "before May 15") is read from.
+    """
+    scope = time_scope(resolved, asked_on or date.today())
+    text_read, resolved_read = scope.without_phrases(text), scope.without_phrases(resolved)
+    own = topic_tokens(text_read)
+    context = [t for t in topic_tokens(resolved_read) if t not in own] if resolved != text else []
     frequency, chunks = index.term_statistics(own + context)
     idf = {t: math.log(1 + (chunks + 1) / (frequency.get(t, 0) + 0.5)) for t in own + context}
     weights = {t: idf[t] for t in own}
@@ -124,7 +138,7 @@ def build_query(
         resolved=resolved,
         search_text=search_text,
         kind=answer_type(text),
-        constraints=constraints_of(text),
+        constraints=constraints_of(text_read),
         weights=weights,
         aliases=_alias_tokens(content_words(resolved)),
         vector=vector,
@@ -132,4 +146,5 @@ def build_query(
         unknown=unknown,
         corpus_chunks=chunks,
         own_tokens=tuple(own),
+        scope=scope,
     )

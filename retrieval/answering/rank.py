@@ -2,7 +2,8 @@
 
 A sentence scores by its meaning (embedding similarity), the question's topic words it holds (IDF-weighted,
 other names of a place counting), whether it holds the kind of answer asked for, the rank of its chunk, and
-whether it contradicts the question's year. Only the best few by the cheap features are embedded.
+whether it contradicts the question's year, and, when the question asks for the latest, how recent its
+article is. Only the best few by the cheap features are embedded.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class Candidate:
     typed: float  # how well it holds the kind of answer asked for (0–1)
     conflict: bool  # names a year, and not the question's
     missing: float = 0.0  # share of the question's years and figures absent from it and its neighbours
+    recent: float = 0.0  # asked for the latest: 1 for the newest article weighed, 0 for the oldest or undated
     dense: float = 0.0
     score: float = 0.0
 
@@ -71,6 +73,16 @@ def _context(pool: SentencePool, sentence: Sentence) -> str:
     return " ".join([*(s.text for s in pool.window(sentence)), sentence.article.title])
 
 
+def recency(query: Query, sentences: Sequence[Sentence]) -> list[float]:
+    """When the question asks for the latest: each sentence's article by the order of the dates weighed,
+    1 for the newest day, 0 for the oldest (and for undated articles)."""
+    days = sorted({s.article.published for s in sentences if s.article.published is not None})
+    if not query.scope.latest or len(days) < 2:
+        return [0.0] * len(sentences)
+    place = {day: i / (len(days) - 1) for i, day in enumerate(days)}
+    return [place[s.article.published] if s.article.published else 0.0 for s in sentences]
+
+
 def _score(c: Candidate, params: Params) -> float:
     return (
         params.w_dense * c.dense
@@ -79,6 +91,7 @@ def _score(c: Candidate, params: Params) -> float:
         + params.w_rank / c.sentence.hit_rank
         - params.w_conflict * c.conflict
         - params.w_missing * c.missing
+        + params.w_recent * c.recent
     )
 
 
@@ -93,7 +106,8 @@ def rank(query: Query, hits: Sequence[Hit], pool: SentencePool, params: Params) 
         return []
     token_sets = [frozenset(tokens) for tokens in tokenize([s.text for s in sentences])]
     cheap = []
-    for sentence, tokens in zip(sentences, token_sets, strict=True):
+    recent = recency(query, sentences)
+    for sentence, tokens, newness in zip(sentences, token_sets, recent, strict=True):
         cheap.append(
             Candidate(
                 sentence=sentence,
@@ -102,6 +116,7 @@ def rank(query: Query, hits: Sequence[Hit], pool: SentencePool, params: Params) 
                 typed=float(has_answer(query.kind, sentence.text, query.text)),
                 conflict=conflicts(query, sentence.text),
                 missing=missing(query, _context(pool, sentence)),
+                recent=newness,
             )
         )
     shortlist = sorted(cheap, key=lambda c: -_score(c, params))[: params.embedded_candidates]

@@ -13,7 +13,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from retrieval.qtypes import AnswerType, has_answer
+from retrieval.qtypes import AnswerType, counted_noun, has_answer
 
 _LABELS: dict[AnswerType, frozenset[str]] = {
     AnswerType.PERSON: frozenset({"PERSON", "ORG", "GPE", "NORP"}),
@@ -66,6 +66,30 @@ _MONEY = re.compile(
 )
 
 
+# A span of the wanted kind that is not quite it: a bare count for an amount of money, or a count of
+# something other than what "how many X" counts. Hand-set, like date_completeness's steps.
+PARTIAL = 0.7
+# "HARBOR CITY, Nov. 8, 2024 –": the dateline says when the story was filed, not when anything happened.
+_DATELINE = re.compile(r"^[A-Z][A-Z .'’-]+,[^–—\n]{0,40}?\s[–—-]\s")
+
+
+def _number_score(question: str, sentence: str, spans: list[tuple[str, str]]) -> float:
+    """1 for money when money is asked, or for a count of the thing "how many X" counts; else PARTIAL."""
+    if _MONEY.search(question) and not _SHARE.search(question):
+        return 1.0 if any(label == "MONEY" for _, label in spans) else PARTIAL
+    noun = counted_noun(question)
+    if not noun:
+        return 1.0
+    stem = noun.lower()[:4]
+    lowered = sentence.lower()
+    for text, _ in spans:
+        at = lowered.find(text.lower())
+        following = lowered[at + len(text) : at + len(text) + 40].split()[:4] if at >= 0 else []
+        if any(word.startswith(stem) for word in text.lower().split()[1:] + following):
+            return 1.0
+    return PARTIAL
+
+
 def _number_labels(question: str) -> frozenset[str]:
     """A share wants a percentage, an amount of money wants money, "how many" wants a count."""
     if _SHARE.search(question):
@@ -97,9 +121,17 @@ def typed_score(
     if labels is None:  # "why" and open questions: the cue-word check is all there is
         return float(has_answer(kind, sentence, question))
     asked = question.lower()
-    fresh = [(text, label) for text, label in found if label in labels and text.lower() not in asked]
+    dateline = _DATELINE.match(sentence)
+    stated = dateline.group() if dateline else ""
+    fresh = [
+        (text, label)
+        for text, label in found
+        if label in labels and text.lower() not in asked and text not in stated
+    ]
     if not fresh:  # the model found no such span; the rule-based check still counts, for less
         return rule_only * has_answer(kind, sentence, question)
     if kind is AnswerType.DATE:
         return max(date_completeness(text) for text, _ in fresh)
+    if kind is AnswerType.NUMBER:
+        return _number_score(question, sentence, fresh)
     return 1.0
