@@ -90,7 +90,9 @@ def test_named_suites_run_in_the_order_given_once_each(tmp_path: Path) -> None:
 
 
 def test_an_unknown_suite_name_lists_the_known_ones() -> None:
-    with pytest.raises(SuiteError, match=r"unknown suite.*rbg.*known: seeds, seeds-heldout, time, rgb, multihop"):
+    with pytest.raises(
+        SuiteError, match=r"unknown suite.*rbg.*known: seeds, seeds-heldout, time, rgb, multihop"
+    ):
         select_suites(["rbg"])
 
 
