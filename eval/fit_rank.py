@@ -30,6 +30,7 @@ WIDE_SHORTLIST = 24
 GRID = {
     "w_dense": (0.3, 0.45, 0.6),
     "w_lexical": (0.2, 0.35, 0.5),
+    "w_context": (0.0, 0.1, 0.2, 0.35),
     "w_type": (0.1, 0.2, 0.3, 0.45),
     "w_rank": (0.0, 0.05, 0.1),
     "w_conflict": (0.1, 0.3, 0.5),
@@ -40,10 +41,11 @@ GRID = {
 
 @dataclass(frozen=True)
 class Ranked:
-    """One question's candidates: features (dense, lexical, typed, 1/rank, conflict, missing) and labels."""
+    """One question's candidates: features (dense, lexical, context, typed, 1/rank, conflict, missing, recent)
+    and labels."""
 
     suite: str
-    features: np.ndarray  # candidates × 6
+    features: np.ndarray  # candidates × 8 (the order of GRID)
     holds: np.ndarray  # candidates: the sentence holds an expected answer
 
 
@@ -71,6 +73,7 @@ def collect() -> list[Ranked]:
                         [
                             c.dense,
                             c.lexical,
+                            c.context,
                             c.typed,
                             1 / c.sentence.hit_rank,
                             float(c.conflict),
@@ -91,7 +94,7 @@ def collect() -> list[Ranked]:
 
 
 def _signs() -> np.ndarray:
-    return np.array([1.0, 1.0, 1.0, 1.0, -1.0, -1.0, 1.0])
+    return np.array([1.0, 1.0, 1.0, 1.0, 1.0, -1.0, -1.0, 1.0])
 
 
 def hit_share(rows: list[Ranked], weights: np.ndarray) -> float:
@@ -104,14 +107,23 @@ def hit_share(rows: list[Ranked], weights: np.ndarray) -> float:
 
 
 def best_weights(rows: list[Ranked]) -> tuple[np.ndarray, float]:
-    """The grid point with the highest :func:`hit_share` (ties keep the earlier, smaller weights)."""
-    best, best_value = np.zeros(len(GRID)), -1.0
-    for point in itertools.product(*GRID.values()):
-        weights = np.array(point)
-        value = hit_share(rows, weights)
-        if value > best_value + 1e-9:
-            best, best_value = weights, value
-    return best, best_value
+    """The grid point with the highest :func:`hit_share` (ties keep the earlier, smaller weights).
+
+    Every grid point is scored at once: one matrix product per question gives each point's top sentence.
+    """
+    grid = np.array(list(itertools.product(*GRID.values()))) * _signs()
+    suites = sorted({row.suite for row in rows})
+    hits = {suite: np.zeros(len(grid)) for suite in suites}
+    counts = dict.fromkeys(suites, 0)
+    for row in rows:
+        top = np.argmax(row.features @ grid.T, axis=0)  # per grid point, the first best candidate
+        hits[row.suite] += row.holds[top]
+        counts[row.suite] += 1
+    if not rows:
+        return np.zeros(len(GRID)), 0.0
+    share = np.mean([hits[s] / counts[s] for s in suites], axis=0)
+    best = int(np.argmax(share > share.max() - 1e-9))  # the earliest point within rounding of the best
+    return grid[best] * _signs(), float(share[best])
 
 
 def main() -> None:

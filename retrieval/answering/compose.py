@@ -139,6 +139,11 @@ def _superseded(claims: list[list[Sentence]]) -> bool:
     )
 
 
+def _words(candidate: Candidate) -> float:
+    """The question's topic words a candidate holds, counting those of its neighbours and headline."""
+    return candidate.lexical + candidate.context
+
+
 def _new_names(text: str, question: str) -> set[str]:
     asked = question.lower()
     return {name for name in proper_names(text) if name.lower() not in asked}
@@ -216,7 +221,7 @@ class ExtractiveComposer:
                 continue
             # a near-copy repeats the claim, unless it gives another figure: then the figure changed
             near_copy = float(vectors[i] @ vectors[0]) >= params.near_duplicate_similarity and not differs
-            if near_copy or other.lexical < params.second_claim_lexical * best.lexical:
+            if near_copy or _words(other) < params.second_claim_lexical * _words(best):
                 continue
             claims.append([self._extended(other, query)])
             used.add(i)

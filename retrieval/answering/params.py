@@ -25,6 +25,7 @@ class Params:
     # --- rank (hand-set, checked on every suite) ---
     w_dense: float = 0.45
     w_lexical: float = 0.35
+    w_context: float = 0.0  # topic words only the sentence's neighbours and headline hold count this much
     w_type: float = 0.15
     w_rank: float = 0.05
     w_conflict: float = 0.3  # a sentence whose year/date contradicts the question's loses this much

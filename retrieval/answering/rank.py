@@ -1,7 +1,8 @@
 """Rank: the sentences of the retrieved chunks, scored as answers to the :class:`Query`.
 
 A sentence scores by its meaning (embedding similarity), the question's topic words it holds (IDF-weighted,
-other names of a place counting), whether it holds the kind of answer asked for, the rank of its chunk, and
+other names of a place counting) and those only its neighbours and headline hold ("The repairs will cost
+$12 million" under "Alder Creek dam repairs begin"), whether it holds the kind of answer asked for, the rank of its chunk, and
 whether it contradicts the question's year, and, when the question asks for the latest, how recent its
 article is. Only the best few by the cheap features are embedded.
 """
@@ -32,6 +33,7 @@ class Candidate:
     lexical: float  # weighted share of the question's topic words in the sentence
     typed: float  # how well it holds the kind of answer asked for (0–1)
     conflict: bool  # names a year, and not the question's
+    context: float = 0.0  # ... further share found only in its neighbours and its article's headline
     missing: float = 0.0  # share of the question's years and figures absent from it and its neighbours
     recent: float = 0.0  # asked for the latest: 1 for the newest article weighed, 0 for the oldest or undated
     dense: float = 0.0
@@ -87,6 +89,7 @@ def _score(c: Candidate, params: Params) -> float:
     return (
         params.w_dense * c.dense
         + params.w_lexical * c.lexical
+        + params.w_context * c.context
         + params.w_type * c.typed
         + params.w_rank / c.sentence.hit_rank
         - params.w_conflict * c.conflict
@@ -105,17 +108,23 @@ def rank(query: Query, hits: Sequence[Hit], pool: SentencePool, params: Params) 
     if not sentences:
         return []
     token_sets = [frozenset(tokens) for tokens in tokenize([s.text for s in sentences])]
+    contexts = [_context(pool, s) for s in sentences]
+    context_sets = [frozenset(tokens) for tokens in tokenize(contexts)]
     cheap = []
     recent = recency(query, sentences)
-    for sentence, tokens, newness in zip(sentences, token_sets, recent, strict=True):
+    for sentence, tokens, around, text, newness in zip(
+        sentences, token_sets, context_sets, contexts, recent, strict=True
+    ):
+        lexical = coverage(query, tokens)
         cheap.append(
             Candidate(
                 sentence=sentence,
                 tokens=tokens,
-                lexical=coverage(query, tokens),
+                lexical=lexical,
+                context=coverage(query, tokens | around) - lexical,
                 typed=float(has_answer(query.kind, sentence.text, query.text)),
                 conflict=conflicts(query, sentence.text),
-                missing=missing(query, _context(pool, sentence)),
+                missing=missing(query, text),
                 recent=newness,
             )
         )
