@@ -37,6 +37,10 @@ def _date(published: date | None) -> str:
     return f" · {published.isoformat()}" if published else ""
 
 
+def _publisher(source: str | None) -> str:
+    return f" · {escape(source)}" if source else ""
+
+
 def _marked(text: str, citations: Sequence[Citation]) -> str:
     """Escaped answer text with ``[n]`` markers in bold, linked to the article when its URL is known."""
     urls = {c.n: c.url for c in citations}
@@ -59,7 +63,9 @@ def _source_lines(citations: Sequence[Citation]) -> list[str]:
     for group in by_article.values():
         first = group[0]
         numbers = "".join(f"[{c.n}]" for c in group)
-        lines.append(f"{numbers} {link(first.title, first.url)}{_date(first.published)}")
+        lines.append(
+            f"{numbers} {link(first.title, first.url)}{_publisher(first.source)}{_date(first.published)}"
+        )
     return lines
 
 

@@ -82,6 +82,7 @@ class Citation:
     end_char: int
     url: str | None = None
     published: date | None = None
+    source: str | None = None  # the publisher, where the article names one
 
     @classmethod
     def of(cls, n: int, article: ArticleMeta, quote: str, start_char: int, end_char: int) -> Citation:
@@ -96,6 +97,7 @@ class Citation:
             end_char=end_char,
             url=article.url,
             published=article.published,
+            source=article.source,
         )
 
 

@@ -43,7 +43,7 @@ def test_article_text_is_escaped_everywhere() -> None:
 def test_markers_sources_and_quotes() -> None:
     cites = (
         citation(1, "Finland will apply.", url="https://news.example/fi", published=date(2022, 5, 15)),
-        citation(2, "Sweden agreed.", article="a2", title="Sweden follows"),
+        citation(2, "Sweden agreed.", article="a2", title="Sweden follows", source="Nordic <Wire>"),
         citation(3, "Marin agreed.", url="https://news.example/fi", published=date(2022, 5, 15)),
     )
     text = answer_html(Answer("Who applies?", "Finland [1]. Sweden [2]. Marin [3].", cites))
@@ -53,7 +53,7 @@ def test_markers_sources_and_quotes() -> None:
     sources = text.split("<b>Sources</b>\n", 1)[1].split("\n\n", 1)[0].splitlines()
     assert sources == [
         '[1][3] <a href="https://news.example/fi">Finland &amp; NATO</a> · 2022-05-15',
-        "[2] Sweden follows",
+        "[2] Sweden follows · Nordic &lt;Wire&gt;",
     ]
     quotes = re.search(r"<blockquote expandable>(.*)</blockquote>", text, re.S)
     assert (
