@@ -23,6 +23,7 @@ from retrieval.answering.evidence import Evidence, gather
 from retrieval.answering.params import Params, load_params
 from retrieval.answering.query import Query, build_query, question_of
 from retrieval.answering.rank import rank
+from retrieval.answering.stream import StreamingComposer, TextCallback, readable
 from retrieval.citations import verified
 from retrieval.config import Settings
 from retrieval.conversation import Conversation
@@ -112,8 +113,14 @@ class AnswerEngine:
             query, hits, rank(query, hits, self.pool, self.params), self.pool, self.params.max_sources
         )
 
-    def ask(self, question: str, conversation: Conversation | None = None) -> Answer:
-        """Answer ``question`` (in the context of ``conversation``, if given) with verified citations."""
+    def ask(
+        self, question: str, conversation: Conversation | None = None, *, on_text: TextCallback | None = None
+    ) -> Answer:
+        """Answer ``question`` (in the context of ``conversation``, if given) with verified citations.
+
+        ``on_text``, if given, sees the answer text while a language model writes it (plain text, no
+        markers; never called for extractive answers, which come whole); the Answer returned is the same.
+        """
         started = time.perf_counter()
         original = question if isinstance(question, str) else ""
         text = " ".join(original.split())
@@ -130,7 +137,12 @@ class AnswerEngine:
         timings: dict[str, float] = {}
         for part in parts:
             try:
-                result = self._answer_part(part, context if len(parts) > 1 or conversation else None, timings)
+                result = self._answer_part(
+                    part,
+                    context if len(parts) > 1 or conversation else None,
+                    timings,
+                    _after([d.text for d, _, _ in drafts], on_text),
+                )
             except QueryError:
                 return self._canned(original, prompts.EMPTY_QUESTION, started)
             if result is None:
@@ -171,7 +183,11 @@ class AnswerEngine:
         )
 
     def _answer_part(
-        self, part: str, conversation: Conversation | None, timings: dict[str, float]
+        self,
+        part: str,
+        conversation: Conversation | None,
+        timings: dict[str, float],
+        on_text: TextCallback | None = None,
     ) -> tuple[Draft, Query, Evidence] | None:
         """The verified draft for one question (or one part of a compound one); None when nothing matched."""
         stage = time.perf_counter()
@@ -185,7 +201,7 @@ class AnswerEngine:
         decision, confidence = decide(query, evidence, self.pool, self.params)
         timings["decide"] = timings.get("decide", 0.0) + _ms(stage)
         stage = time.perf_counter()
-        for composer in self.composers:
+        for composer in self._composers(on_text):
             try:
                 draft = composer.compose(query, evidence, decision, confidence)
             except LLMError as exc:
@@ -200,6 +216,12 @@ class AnswerEngine:
             timings["compose"] = timings.get("compose", 0.0) + _ms(stage)
             return replace(draft, text=checked[0], citations=checked[1], mode=composer.mode), query, evidence
         raise AssertionError("the extractive composer only quotes the articles")  # pragma: no cover
+
+    def _composers(self, on_text: TextCallback | None) -> tuple[Composer, ...]:
+        """The composers, those that can show an answer while it is written set to show it to ``on_text``."""
+        if on_text is None:
+            return self.composers
+        return tuple(c.streaming(on_text) if isinstance(c, StreamingComposer) else c for c in self.composers)
 
     def _nothing_found(self, original: str, started: float) -> Answer:
         """No passage at all: say whether the index is empty or the articles just don't say."""
@@ -236,6 +258,14 @@ class AnswerEngine:
             decision=str(draft.decision),
             confidence=round(draft.confidence, 4),
         )
+
+
+def _after(earlier: Sequence[str], on_text: TextCallback | None) -> TextCallback | None:
+    """``on_text`` for the next part of a compound question: what the earlier parts said comes first."""
+    if on_text is None or not earlier:
+        return on_text
+    said = readable(" ".join(earlier))
+    return lambda text: on_text(f"{said} {text}")
 
 
 def _ms(since: float) -> float:
