@@ -186,10 +186,10 @@ class ChatClient:
         pieces = self.llm.stream_chat(messages)
         try:
             for response in pieces:
-                content = _content(response)
+                before, content = content, _content(response)
                 if time.monotonic() > deadline:  # each read has its own timeout; this bounds a trickle
                     raise TimeoutError("the streamed reply took too long")
-                if listening and content:
+                if listening and content and content != before:
                     try:
                         on_content(content)
                     except Exception:  # a listener's bug must not cost the user the answer
