@@ -139,3 +139,14 @@ async def test_help_tells_about_inline_mode(tmp_path: Path) -> None:
     async with running_bot(bot_settings(tmp_path), fake_index(tmp_path)) as bot:
         await bot.send(message("/help"))
         assert "@TestNameBot your question" in bot.replies()[-1]
+
+
+async def test_link_previews_are_off_in_every_message(tmp_path: Path) -> None:
+    settings = bot_settings(tmp_path, allowed_chats=[42])
+    async with running_bot(settings, fake_index(tmp_path)) as bot:
+        await bot.send(message(QUESTION))  # an answer, through bot.messaging
+        await bot.send(message(QUESTION, user_id=43))  # the refusal, sent outside bot.messaging
+        answer, refusal = bot.request.sent()
+        assert "Sorry, this bot is private" in refusal["text"]
+        for sent in (answer, refusal):
+            assert sent["link_preview_options"] == {"is_disabled": True}
