@@ -114,7 +114,8 @@ class LiveReply:
         return True
 
     async def stop(self) -> None:
-        """Stop showing updates; one already on its way is let through, so the final answer comes after."""
+        """Stop showing updates. A group edit on its way is let through, so the answer's edit lands after
+        it; a draft on its way is dropped (perhaps waiting out a flood limit: the answer must not wait)."""
         self._open = False
         if self._pump is not None:
             self._pump.cancel()
@@ -122,7 +123,10 @@ class LiveReply:
                 await self._pump
             self._pump = None
         if self._inflight is not None:
-            await self._inflight
+            if self.private:
+                self._inflight.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._inflight
             self._inflight = None
 
     async def finish(self, chunks: Sequence[str], markup: InlineKeyboardMarkup | None = None) -> None:

@@ -150,3 +150,14 @@ async def test_link_previews_are_off_in_every_message(tmp_path: Path) -> None:
         assert "Sorry, this bot is private" in refusal["text"]
         for sent in (answer, refusal):
             assert sent["link_preview_options"] == {"is_disabled": True}
+
+
+async def test_a_draft_held_by_flood_control_is_dropped_not_waited_for(tmp_path: Path) -> None:
+    harness, _, resume = streaming_bot(tmp_path)
+    resume.set()
+    async with harness as bot:
+        bot.request.fail_next("sendMessageDraft", 429, retry_after=600)
+        await bot.send(message(QUESTION))
+        (final,) = bot.request.sent()
+        assert "Sources" in final["text"] and final["reply_markup"]
+        assert bot.request.sent("sendMessageDraft") == [], "the draft's retry was dropped with it"
