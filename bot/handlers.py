@@ -81,9 +81,12 @@ def _short(title: str, limit: int = 70) -> str:
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """List the commands and how the bot behaves in groups."""
+    """List the commands, how the bot behaves in groups and, when it is switched on, inline mode."""
     assert update.message
-    await send_html(update.message, [texts.HELP + texts.HELP_INLINE.format(bot=context.bot.username)])
+    inline_hint = (
+        texts.HELP_INLINE.format(bot=context.bot.username) if context.bot.supports_inline_queries else ""
+    )
+    await send_html(update.message, [texts.HELP + inline_hint])
 
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -25,7 +25,13 @@ from retrieval.config import Settings
 from retrieval.conversation import Conversation, content_words
 from retrieval.types import Answer, ArticleMeta, Citation, Hit, IndexStats, IngestReport, Trace
 
-BOT_USER = {"id": 666, "is_bot": True, "first_name": "TestBot", "username": "TestNameBot"}
+BOT_USER = {
+    "id": 666,
+    "is_bot": True,
+    "first_name": "TestBot",
+    "username": "TestNameBot",
+    "supports_inline_queries": True,  # inline mode switched on with BotFather's /setinline
+}
 TOKEN = "123456:TEST-token-for-handler-tests"
 _ALLOWED_TAGS = {
     *("b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code", "pre"),

@@ -26,7 +26,7 @@ const { routes } = require(`${NM}/telegram-test-api/lib/routes/index`);
 const { handle } = require(`${NM}/telegram-test-api/lib/routes/bot/utils`);
 const axios = require(`${NM}/axios`);
 
-const BOT = { id: 666, is_bot: true, first_name: 'TestBot', username: 'TestNameBot' };
+const BOT = { id: 666, is_bot: true, first_name: 'TestBot', username: 'TestNameBot', supports_inline_queries: true };
 const MAX_TEXT_UNITS = 4096;
 const ALLOWED_TAGS = new Set(['b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'span', 'tg-spoiler',
   'a', 'code', 'pre', 'blockquote', 'tg-emoji']);
