@@ -112,3 +112,13 @@ def test_chat_client_stream_returns_what_the_plain_call_returns(llm: FakeLLM, tm
         client.reply(prompt, on_content=pieces.append) == client.reply(prompt) == "What did Sanna Marin say?"
     )
     assert grows(pieces) and pieces[-1] == "What did Sanna Marin say?" and len(pieces) > 2
+
+
+def test_compound_question_streams_part_after_part(engine: AnswerEngine, llm: FakeLLM) -> None:
+    question = "Who is Finland's prime minister, and who is the president of Finland?"
+    seen: list[str] = []
+    answer = engine.ask(question, on_text=seen.append)
+
+    assert len(llm.of_kind("answer")) == 2 and answer.mode == "generative"
+    assert grows(seen), "the second part is shown after what the first part said"
+    assert seen[-1] == readable(answer.text)
