@@ -11,13 +11,14 @@ from urllib.parse import quote, urlsplit
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application
+from telegram.ext import AIORateLimiter, Application, Defaults
 from telegram.request import BaseRequest
 
 from bot import handlers
 from bot.access import AccessPolicy, RateLimiter
 from bot.feedback import FeedbackStore
 from bot.feeds import schedule_feed_polling
+from bot.messaging import NO_PREVIEW
 from bot.services import SERVICES_KEY, ArticleIndex, Engine, Services, bot_dir
 from bot.state import ConversationStore, ConversationType
 from retrieval.config import Settings
@@ -57,6 +58,7 @@ def build_application(
         .token(token)
         .concurrent_updates(CONCURRENT_UPDATES)
         .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
+        .defaults(Defaults(link_preview_options=NO_PREVIEW))  # also for messages sent outside bot.messaging
         .post_init(partial(_open_services, settings=settings, index=index, engine=engine))
         .post_shutdown(_close_services)
     )

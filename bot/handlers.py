@@ -16,16 +16,18 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    InlineQueryHandler,
     MessageHandler,
     TypeHandler,
     filters,
 )
 
-from bot import render, texts
+from bot import inline, render, texts
 from bot.feedback import VOTES, Vote
 from bot.ingest import ingest_command, ingest_document
-from bot.messaging import addressed_text, command_payload, send_html, typing
+from bot.messaging import addressed_text, command_payload, react_soon, send_html, typing
 from bot.services import services
+from bot.streaming import LiveReply
 
 logger = logging.getLogger(__name__)
 
@@ -44,10 +46,13 @@ _NEW_MESSAGE = filters.UpdateType.MESSAGE  # edited messages and channel posts a
 async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stop updates from chats that are not on the allow-list, with a polite refusal where one is due."""
     chat, user = update.effective_chat, update.effective_user
-    if services(context).access.allows(chat.id if chat else None, user.id if user else None):
+    where = chat.id if chat else user.id if user else None  # no chat (inline queries): the user's own
+    if services(context).access.allows(where, user.id if user else None):
         return
     if update.callback_query:
         await update.callback_query.answer(texts.NOT_ALLOWED)
+    elif update.inline_query:
+        await inline.hint(update.inline_query, texts.INLINE_NOT_ALLOWED)
     elif update.message and (
         (update.message.text and update.message.text.startswith("/"))
         or addressed_text(update.message, context.bot)
@@ -76,9 +81,12 @@ def _short(title: str, limit: int = 70) -> str:
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """List the commands and how the bot behaves in groups."""
+    """List the commands, how the bot behaves in groups and, when it is switched on, inline mode."""
     assert update.message
-    await send_html(update.message, [texts.HELP])
+    inline_hint = (
+        texts.HELP_INLINE.format(bot=context.bot.username) if context.bot.supports_inline_queries else ""
+    )
+    await send_html(update.message, [texts.HELP + inline_hint])
 
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -147,7 +155,8 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
-    """Rate-limit, answer with the chat's conversation as context, reply with the cited answer."""
+    """Rate-limit, react, answer with the chat's conversation as context (streamed in LLM mode), reply with
+    the cited answer."""
     assert update.message and update.effective_chat
     found, chat_id = services(context), update.effective_chat.id
     user_id = update.effective_user.id if update.effective_user else chat_id
@@ -159,16 +168,17 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) 
     if wait_s > 0:
         await send_html(update.message, [texts.SLOW_DOWN.format(seconds=math.ceil(wait_s))])
         return
+    react_soon(context.bot, update.message, texts.SEEN)
+    live = LiveReply(context.bot, update.message, found.settings)
     async with found.chat_lock(chat_id), typing(context.bot, chat_id):
         conversation = await found.run(found.conversations.load, chat_id)
-        reply = await found.run(found.engine.ask, text, conversation=conversation)
+        async with live:
+            reply = await found.run(found.engine.ask, text, conversation=conversation, on_text=live.listener)
         await found.run(found.conversations.save, chat_id, conversation.add(reply))
         answer_id = await found.run(found.feedback.record_answer, reply, chat_id=chat_id, user_id=user_id)
     limit = found.settings.max_question_chars
     preface = texts.QUESTION_CUT.format(chars=limit) if len(text) > limit else None
-    await send_html(
-        update.message, render.render_answer(reply, preface=preface), feedback_keyboard(answer_id)
-    )
+    await live.finish(render.render_answer(reply, preface=preface), feedback_keyboard(answer_id))
 
 
 # --- feedback --------------------------------------------------------------------------------------------
@@ -237,6 +247,7 @@ def register(app: Application) -> None:
             CommandHandler("ask", ask, filters=_NEW_MESSAGE),
             CommandHandler("ingest", ingest_command, filters=_NEW_MESSAGE),
             CallbackQueryHandler(vote, pattern=r"^fb:"),
+            InlineQueryHandler(inline.inline_question),
             MessageHandler(_NEW_MESSAGE & filters.TEXT & ~filters.COMMAND, question),
             MessageHandler(_NEW_MESSAGE & private & filters.Document.ALL, ingest_document),
             MessageHandler(_NEW_MESSAGE & private & filters.COMMAND, unknown_command),

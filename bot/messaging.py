@@ -1,4 +1,5 @@
-"""Talking to Telegram: replying with HTML robustly, the typing action, and reading who a message is for."""
+"""Talking to Telegram: replying with HTML robustly (link previews off), the typing action and reactions, and
+reading who a message is for."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ logger = logging.getLogger(__name__)
 TYPING_REFRESH_S = 4.0  # Telegram shows a chat action for about 5 s
 SEND_ATTEMPTS = 3
 MAX_FLOOD_WAIT_S = 30.0
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_reacting: set[asyncio.Task[None]] = set()
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # every answer links its sources; previews would pile up
 
 
 async def send_html(
@@ -62,7 +64,43 @@ async def _reply(
         if "parse" not in exc.message.lower():
             raise
         logger.warning("Telegram refused our HTML; sending plain text instead")
-        await message.reply_text(render.plain_text(chunk), reply_markup=markup, do_quote=quote)
+        await message.reply_text(
+            render.plain_text(chunk), link_preview_options=NO_PREVIEW, reply_markup=markup, do_quote=quote
+        )
+
+
+async def edit_html(message: Message, chunk: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Turn a message the bot sent into ``chunk`` (HTML; plain text if refused), ``markup`` under it."""
+    try:
+        await message.edit_text(
+            chunk, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW, reply_markup=markup
+        )
+    except BadRequest as exc:
+        if "not modified" in exc.message.lower():  # the text was already this: only the keyboard is new
+            if markup is not None:
+                await message.edit_reply_markup(markup)
+            return
+        if "parse" not in exc.message.lower():
+            raise
+        logger.warning("Telegram refused our HTML; editing in plain text instead")
+        await message.edit_text(
+            render.plain_text(chunk), link_preview_options=NO_PREVIEW, reply_markup=markup
+        )
+
+
+def react_soon(bot: Bot, message: Message, emoji: str) -> None:
+    """React to ``message`` in the background: the answer never waits for the reaction."""
+    task = asyncio.create_task(react(bot, message, emoji))
+    _reacting.add(task)  # asyncio holds tasks weakly; this keeps each one until it is done
+    task.add_done_callback(_reacting.discard)
+
+
+async def react(bot: Bot, message: Message, emoji: str) -> None:
+    """Put ``emoji`` on ``message`` (the bot has seen it), best-effort: a failure changes nothing else."""
+    try:
+        await bot.set_message_reaction(message.chat_id, message.message_id, emoji)
+    except TelegramError as exc:  # reactions off in this chat, an old Bot API server, a network error
+        logger.debug("could not react to a message: %s", type(exc).__name__)
 
 
 @asynccontextmanager

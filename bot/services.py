@@ -39,7 +39,9 @@ class ArticleIndex(Protocol):
 class Engine(Protocol):
     """What the bot uses of :class:`retrieval.AnswerEngine`."""
 
-    def ask(self, question: str, conversation: Any = ...) -> Answer: ...
+    def ask(
+        self, question: str, conversation: Any = ..., *, on_text: Callable[[str], None] | None = ...
+    ) -> Answer: ...
 
 
 def bot_dir(settings: Settings) -> Path:

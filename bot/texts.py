@@ -30,6 +30,7 @@ HELP = (
     "/ingest <i>text</i>: add an article (admins; admins may also send a .txt, .md or .html file)\n"
     "/help: this message"
 )
+HELP_INLINE = "\n\nIn any chat, type <code>@{bot} your question</code> to share a cited answer there."
 SOURCES_HEADER = "I know <b>{articles}</b> articles ({chunks} passages):"
 SOURCES_EMPTY = "I don't know any articles yet. An admin can add some with /ingest or by sending a file."
 SOURCES_MORE = "… and {more} more."
@@ -58,6 +59,14 @@ UNSUPPORTED = "I can only read text. Please type your question."
 FEEDBACK_THANKS = "Thanks for the feedback!"
 FEEDBACK_UNKNOWN = "I can't find that answer any more; thanks anyway."
 ANSWER_FAILED = "Sorry, something went wrong while answering. Please try again in a moment."
+SEEN = "👀"  # the reaction put on a question at once (one of Telegram's reaction emoji)
+STREAMING_MORE = " …"  # after an answer that is still being written (plain text)
+INLINE_HINT = "Type a question about the news"  # inline-mode buttons: plain text, at most 64 characters
+INLINE_NOT_ALLOWED = "This bot is private"
+INLINE_SLOW_DOWN = "Too many questions: wait {seconds} s"
+INLINE_FAILED = "No answer right now: try again soon"
+INLINE_TITLE = "Answer with sources"
+INLINE_QUESTION = "❓ <b>{question}</b>"
 
 _ERRORS: tuple[tuple[type[NewsbotError], str], ...] = (
     (LLMTimeoutError, "The language model took too long to answer. Please try again in a moment."),

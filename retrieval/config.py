@@ -101,6 +101,17 @@ class Settings(BaseSettings):
         default_factory=list, description="User ids allowed to add articles."
     )
     rate_limit_per_minute: int = Field(20, ge=1, description="Questions one user may ask per minute.")
+    stream_answers: bool = Field(
+        True,
+        description="In LLM mode, show the answer while the model writes it (a draft in private chats, "
+        "a message edited in groups), then the cited answer.",
+    )
+    stream_draft_interval_s: float = Field(
+        0.3, ge=0, description="Seconds between two updates of a streamed answer's draft (private chats)."
+    )
+    stream_edit_interval_s: float = Field(
+        1.5, ge=0.5, description="Seconds between two edits of a streamed answer in a group (flood limits)."
+    )
 
     # --- web pages, feeds and sitemaps (fetching) ------------------------------------------------------
     feeds: Annotated[list[str], NoDecode] = Field(

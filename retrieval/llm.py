@@ -1,4 +1,6 @@
 """One chat call to the configured OpenAI-compatible endpoint, its failures mapped onto :class:`LLMError`.
+The call is plain, or streamed (``stream: true``, server-sent events) when the caller listens to the reply
+as it is written.
 
 The client is llama-index's ``OpenAILike`` (imported only when generative mode is switched on). Error
 messages name the endpoint by scheme, host and port only: never its path, user info or the API key.
@@ -12,6 +14,8 @@ query by the transport), after every log line is written.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
@@ -150,20 +154,51 @@ class ChatClient:
         self.where = endpoint_label(settings.llm_base_url)
         self.llm = llm if llm is not None else build_llm(settings)
 
-    def reply(self, user: str, system: str | None = None) -> str:
-        """The model's reply to ``user`` (after ``system``, if given); never empty."""
+    def reply(
+        self, user: str, system: str | None = None, on_content: Callable[[str], None] | None = None
+    ) -> str:
+        """The model's reply to ``user`` (after ``system``, if given); never empty.
+
+        With ``on_content`` the reply is streamed (``stream: true``, server-sent events) and ``on_content``
+        gets the whole reply so far after each piece; the reply returned is the same as without it.
+        """
         from llama_index.core.llms import ChatMessage, MessageRole
 
         messages = [ChatMessage(role=MessageRole.SYSTEM, content=system)] if system else []
         messages.append(ChatMessage(role=MessageRole.USER, content=user))
         try:
-            response = self.llm.chat(messages)
+            content = (
+                _content(self.llm.chat(messages))
+                if on_content is None
+                else self._streamed(messages, on_content)
+            )
         except Exception as exc:  # the boundary to a third-party client: whatever it raises becomes LLMError
             raise self._failure(exc) from exc
-        message = getattr(response, "message", None)
-        content = getattr(message, "content", None)
         if not isinstance(content, str) or not content.strip():
             raise LLMError(f"The language model at {self.where} sent an empty reply.")
+        return content
+
+    def _streamed(self, messages: list[Any], on_content: Callable[[str], None]) -> str | None:
+        """The streamed reply, passed on piece by piece; the whole call bounded by ``llm_timeout_s``."""
+        deadline = time.monotonic() + self.settings.llm_timeout_s
+        content: str | None = None
+        listening = True
+        pieces = self.llm.stream_chat(messages)
+        try:
+            for response in pieces:
+                before, content = content, _content(response)
+                if time.monotonic() > deadline:  # each read has its own timeout; this bounds a trickle
+                    raise TimeoutError("the streamed reply took too long")
+                if listening and content and content != before:
+                    try:
+                        on_content(content)
+                    except Exception:  # a listener's bug must not cost the user the answer
+                        log.exception("the streaming listener failed; the answer continues unstreamed")
+                        listening = False
+        finally:
+            close = getattr(pieces, "close", None)
+            if callable(close):
+                close()
         return content
 
     def _failure(self, exc: Exception) -> LLMError:
@@ -186,3 +221,9 @@ class ChatClient:
         if isinstance(exc, openai.APIConnectionError | httpx.TransportError | ConnectionError):
             return LLMError(f"Could not reach the language model at {self.where}; is it running?")
         return LLMError(f"The language model call to {self.where} failed ({type(exc).__name__}).")
+
+
+def _content(response: Any) -> str | None:
+    """The text of a llama-index chat response (None when it has none)."""
+    content = getattr(getattr(response, "message", None), "content", None)
+    return content if isinstance(content, str) else None

@@ -7,8 +7,9 @@ import hashlib
 import html
 import json
 import re
+import threading
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,11 +20,18 @@ from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
 from bot.app import build_application
+from retrieval.citations import MARKER
 from retrieval.config import Settings
 from retrieval.conversation import Conversation, content_words
 from retrieval.types import Answer, ArticleMeta, Citation, Hit, IndexStats, IngestReport, Trace
 
-BOT_USER = {"id": 666, "is_bot": True, "first_name": "TestBot", "username": "TestNameBot"}
+BOT_USER = {
+    "id": 666,
+    "is_bot": True,
+    "first_name": "TestBot",
+    "username": "TestNameBot",
+    "supports_inline_queries": True,  # inline mode switched on with BotFather's /setinline
+}
 TOKEN = "123456:TEST-token-for-handler-tests"
 _ALLOWED_TAGS = {
     *("b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code", "pre"),
@@ -323,12 +331,32 @@ class FakeEngine:
     index: FakeIndex
     calls: list[tuple[str, Conversation | None]] = field(default_factory=list)
     error: Exception | None = None
+    stream: bool = False  # write the answer word by word to on_text, like a language model
+    resume: threading.Event | None = None  # if given, a streamed answer pauses halfway until it is set
+    listeners: list[bool] = field(default_factory=list)  # per call: was an on_text given
 
-    def ask(self, question: str, conversation: Conversation | None = None) -> Answer:
-        """A cited answer built from the best-matching sentences."""
+    def ask(
+        self,
+        question: str,
+        conversation: Conversation | None = None,
+        *,
+        on_text: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """A cited answer built from the best-matching sentences (written out to ``on_text`` if streaming)."""
         self.calls.append((question, conversation))
+        self.listeners.append(on_text is not None)
         if self.error is not None:
             raise self.error
+        answer = self._answer(question, conversation)
+        if self.stream and on_text is not None:
+            words = MARKER.sub("", answer.text).split()
+            for n in range(1, len(words) + 1):
+                if n == len(words) // 2 + 1 and self.resume is not None:
+                    self.resume.wait(30)
+                on_text(" ".join(words[:n]))
+        return answer
+
+    def _answer(self, question: str, conversation: Conversation | None) -> Answer:
         resolved = conversation.resolve(question) if conversation else question
         words = {w.lower() for w in content_words(resolved) if len(w) > 3}
         scored = []

@@ -5,6 +5,11 @@
 quoted verbatim; a condense request (``Last question:``) is answered by putting the name from the previous
 answer in place of the follow-up's pronoun. Every reply depends on the request. ``behaviour`` switches one
 kind of request to a failure mode for a test; ``requests`` records what the server received.
+
+A request with ``"stream": true`` gets the same reply as server-sent events, a few characters an event, the
+way OpenAI streams. With ``hold`` set, a streamed answer stops halfway through its ``answer`` text (``held``
+is set) until the test sets ``resume``: the test can look at what the client showed of a half-written
+answer without depending on timing.
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -26,6 +32,8 @@ _STOP = frozenset(
 _PRONOUN = re.compile(r"\b(she|he|they|her|him|them)\b", re.IGNORECASE)
 _NAME = re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+\b")
 SLOW_REPLY_S = 3.0
+STREAM_PIECE_CHARS = 6  # a few characters an event, like a model's tokens
+HOLD_LIMIT_S = 60.0  # a held stream goes on by itself after this, so a failing test cannot hang
 
 
 @dataclass(frozen=True)
@@ -192,6 +200,9 @@ class FakeLLM:
     replies: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # the server's own bugs, for the fixture to fail on
     release: threading.Event = field(default_factory=threading.Event)  # ends slow replies at shutdown
+    hold: bool = False  # streamed answers pause halfway until ``resume`` is set
+    held: threading.Event = field(default_factory=threading.Event)  # a streamed answer is paused
+    resume: threading.Event = field(default_factory=threading.Event)
     port: int = 0
 
     def reset(self) -> None:
@@ -201,6 +212,16 @@ class FakeLLM:
         self.replies.clear()
         self.errors.clear()
         self.release.clear()
+        self.hold = False
+        self.held.clear()
+        self.resume.clear()
+
+    def wait_resume(self) -> None:
+        """Pause a streamed answer until the test resumes it (or the server stops, or HOLD_LIMIT_S pass)."""
+        self.held.set()
+        deadline = time.monotonic() + HOLD_LIMIT_S
+        while not self.resume.wait(0.05) and not self.release.is_set() and time.monotonic() < deadline:
+            pass
 
     @property
     def base_url(self) -> str:
@@ -247,6 +268,42 @@ def _completion(content: str, model: str) -> bytes:
     ).encode()
 
 
+def _chunk(model: str, delta: dict[str, str], finish: str | None = None) -> bytes:
+    body = {
+        "id": "chatcmpl-loopback",
+        "object": "chat.completion.chunk",
+        "created": 0,
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+    return f"data: {json.dumps(body)}\n\n".encode()
+
+
+def halfway(content: str) -> int:
+    """Where a streamed answer is held: halfway through its ``answer`` text (0: nowhere)."""
+    found = re.search(r'"answer"\s*:\s*"', content)
+    if found is None:
+        return 0
+    end = content.find('"', found.end())
+    return found.end() + max(1, ((end if end > 0 else len(content)) - found.end()) // 2)
+
+
+def events(fake: FakeLLM, content: str, model: str) -> Iterator[bytes]:
+    """The reply as server-sent events: the role, the content in small pieces, the end, ``[DONE]``."""
+    yield _chunk(model, {"role": "assistant", "content": ""})
+    hold_at = halfway(content) if fake.hold else 0
+    for start in range(0, len(content), STREAM_PIECE_CHARS):
+        piece = content[start : start + STREAM_PIECE_CHARS]
+        if start < hold_at <= start + len(piece):
+            yield _chunk(model, {"content": piece[: hold_at - start]})
+            fake.wait_resume()
+            piece = piece[hold_at - start :]
+        if piece:
+            yield _chunk(model, {"content": piece})
+    yield _chunk(model, {}, "stop")
+    yield b"data: [DONE]\n\n"
+
+
 def serve(fake: FakeLLM) -> tuple[ThreadingHTTPServer, threading.Thread]:
     """Start ``fake`` on 127.0.0.1 at a free port (set on ``fake.port``)."""
 
@@ -258,6 +315,9 @@ def serve(fake: FakeLLM) -> tuple[ThreadingHTTPServer, threading.Thread]:
             reply = fake.respond(request)
             if reply.delay_s and fake.release.wait(reply.delay_s):
                 return  # shutting down: the client gave up long ago
+            if body.get("stream") and reply.raw is None and reply.status == 200:
+                self._stream(reply.content or "", body.get("model", ""))
+                return
             data = (
                 reply.raw
                 if reply.raw is not None
@@ -271,6 +331,18 @@ def serve(fake: FakeLLM) -> tuple[ThreadingHTTPServer, threading.Thread]:
                 self.wfile.write(data)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client timed out and closed the connection, as the slow case intends
+
+        def _stream(self, content: str, model: str) -> None:
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Cache-Control", "no-cache")
+                self.end_headers()  # no length: the stream ends when the connection closes
+                for event in events(fake, content, model):
+                    self.wfile.write(event)
+                    self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client stopped listening
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # keep test output clean

@@ -11,6 +11,7 @@ from retrieval.answering.decide import Decision
 from retrieval.answering.engine import AnswerEngine, build_engine, split_compound
 from retrieval.answering.params import Params, load_params
 from retrieval.answering.query import Query, build_query
+from retrieval.answering.stream import TextCallback
 
 __all__ = [
     "AnswerEngine",
@@ -20,6 +21,7 @@ __all__ = [
     "ExtractiveComposer",
     "Params",
     "Query",
+    "TextCallback",
     "build_engine",
     "build_query",
     "load_params",

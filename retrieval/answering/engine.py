@@ -24,6 +24,7 @@ from retrieval.answering.evidence import Evidence, gather
 from retrieval.answering.params import Params, load_params
 from retrieval.answering.query import Query, build_query, question_of
 from retrieval.answering.rank import rank
+from retrieval.answering.stream import StreamingComposer, TextCallback, readable
 from retrieval.answering.when import TimeScope, spoken, time_scope
 from retrieval.citations import verified
 from retrieval.config import Settings
@@ -119,12 +120,19 @@ class AnswerEngine:
         )
 
     def ask(
-        self, question: str, conversation: Conversation | None = None, *, as_of: date | None = None
+        self,
+        question: str,
+        conversation: Conversation | None = None,
+        *,
+        as_of: date | None = None,
+        on_text: TextCallback | None = None,
     ) -> Answer:
         """Answer ``question`` (in the context of ``conversation``, if given) with verified citations.
 
         ``as_of`` is the day the question is asked (default: today): "last week" and "the latest" are read
-        against it and the articles' dates.
+        against it and the articles' dates. ``on_text``, if given, sees the answer text while a language
+        model writes it (plain text, no markers; never called for extractive answers, which come whole);
+        the Answer returned is the same.
         """
         started = time.perf_counter()
         original = question if isinstance(question, str) else ""
@@ -143,7 +151,11 @@ class AnswerEngine:
         for part in parts:
             try:
                 result = self._answer_part(
-                    part, context if len(parts) > 1 or conversation else None, timings, as_of
+                    part,
+                    context if len(parts) > 1 or conversation else None,
+                    timings,
+                    as_of,
+                    _after([d.text for d, _, _ in drafts], on_text),
                 )
             except QueryError:
                 return self._canned(original, prompts.EMPTY_QUESTION, started)
@@ -190,6 +202,7 @@ class AnswerEngine:
         conversation: Conversation | None,
         timings: dict[str, float],
         asked_on: date | None = None,
+        on_text: TextCallback | None = None,
     ) -> tuple[Draft, Query, Evidence] | None:
         """The verified draft for one question (or one part of a compound one); None when nothing matched."""
         stage = time.perf_counter()
@@ -203,7 +216,7 @@ class AnswerEngine:
         decision, confidence = decide(query, evidence, self.pool, self.params)
         timings["decide"] = timings.get("decide", 0.0) + _ms(stage)
         stage = time.perf_counter()
-        for composer in self.composers:
+        for composer in self._composers(on_text):
             try:
                 draft = composer.compose(query, evidence, decision, confidence)
             except LLMError as exc:
@@ -218,6 +231,12 @@ class AnswerEngine:
             timings["compose"] = timings.get("compose", 0.0) + _ms(stage)
             return replace(draft, text=checked[0], citations=checked[1], mode=composer.mode), query, evidence
         raise AssertionError("the extractive composer only quotes the articles")  # pragma: no cover
+
+    def _composers(self, on_text: TextCallback | None) -> tuple[Composer, ...]:
+        """The composers, those that can show an answer while it is written set to show it to ``on_text``."""
+        if on_text is None:
+            return self.composers
+        return tuple(c.streaming(on_text) if isinstance(c, StreamingComposer) else c for c in self.composers)
 
     def _nothing_found(self, original: str, started: float, scope: TimeScope) -> Answer:
         """No passage at all: the index is empty, no article is dated in the question's window, or none says."""
@@ -266,6 +285,14 @@ class AnswerEngine:
             decision=str(draft.decision),
             confidence=round(draft.confidence, 4),
         )
+
+
+def _after(earlier: Sequence[str], on_text: TextCallback | None) -> TextCallback | None:
+    """``on_text`` for the next part of a compound question: what the earlier parts said comes first."""
+    if on_text is None or not earlier:
+        return on_text
+    said = readable(" ".join(earlier))
+    return lambda text: on_text(f"{said} {text}")
 
 
 def _ms(since: float) -> float:

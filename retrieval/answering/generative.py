@@ -11,6 +11,9 @@ marks, dashes and case, and then cut from the article at its exact offsets, so a
 article as written. A claim (the text up to a group of ``[n]`` markers) keeps a marker only when the quote
 for passage n that shares most words with the claim was located; a claim left with no marker is dropped,
 and the answer is trimmed to whole claims.
+
+A streaming copy (:meth:`GenerativeComposer.streaming`) shows the answer while the model writes it; what it
+returns passes the same checks, so the answer is the same as without streaming.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import json
 import logging
 import re
 from collections.abc import Iterator, Sequence
+from copy import copy
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -28,6 +32,7 @@ from retrieval.answering.decide import Decision
 from retrieval.answering.evidence import Evidence
 from retrieval.answering.params import load_params
 from retrieval.answering.query import Query
+from retrieval.answering.stream import AnswerStream, TextCallback
 from retrieval.config import Settings
 from retrieval.conversation import Conversation, content_words
 from retrieval.errors import LLMError
@@ -271,6 +276,13 @@ class GenerativeComposer:
 
     def __init__(self, settings: Settings, llm: Any | None = None) -> None:
         self.client = ChatClient(settings, llm)
+        self.on_text: TextCallback | None = None
+
+    def streaming(self, on_text: TextCallback) -> GenerativeComposer:
+        """This composer (same client), showing each answer to ``on_text`` while the model writes it."""
+        streamed = copy(self)
+        streamed.on_text = on_text
+        return streamed
 
     def compose(self, query: Query, evidence: Evidence, decision: Decision, confidence: float) -> Draft:
         """The model's answer with each claim backed by a located quote; LLMError when none is.
@@ -285,7 +297,9 @@ class GenerativeComposer:
             for n, hit in enumerate(hits, start=1)
         )
         content = self.client.reply(
-            prompts.USER.format(question=one_line(resolved), passages=passages), prompts.SYSTEM
+            prompts.USER.format(question=one_line(resolved), passages=passages),
+            prompts.SYSTEM,
+            on_content=AnswerStream(self.on_text) if self.on_text else None,
         )
         reply = parse_reply(content)
         if not reply.answerable:

@@ -7,6 +7,12 @@
 //   * stubs: sendChatAction, answerCallbackQuery, setMyCommands, deleteMyCommands, setChatMenuButton
 //   * documents: the client uploads bytes (POST /uploadFile), the bot gets them via getFile + /file/bot...
 //   * webhooks send X-Telegram-Bot-Api-Secret-Token and a failing webhook never kills the process
+//   * live replies: sendMessageDraft (private chats only), setMessageReaction (Telegram's reaction emoji
+//     only), answerInlineQuery (results and button checked like Telegram); each is recorded, and so is
+//     every editMessageText, so a test sees a streamed answer's drafts and edits
+//   * inline queries: POST /sendInlineQuery {botToken, from, query, chat_type} delivers one to the bot and
+//     answers its id; the bot's answer is among /botCalls
+//   * the client's POST /sendMessage answers the new message's id (to find reactions on it)
 //   * test hooks: POST /botCalls (calls the bot made that leave no message), POST /inject (make the next
 //     N calls of a method fail with a status, e.g. 429 flood control or 502)
 //
@@ -20,7 +26,7 @@ const { routes } = require(`${NM}/telegram-test-api/lib/routes/index`);
 const { handle } = require(`${NM}/telegram-test-api/lib/routes/bot/utils`);
 const axios = require(`${NM}/axios`);
 
-const BOT = { id: 666, is_bot: true, first_name: 'TestBot', username: 'TestNameBot' };
+const BOT = { id: 666, is_bot: true, first_name: 'TestBot', username: 'TestNameBot', supports_inline_queries: true };
 const MAX_TEXT_UNITS = 4096;
 const ALLOWED_TAGS = new Set(['b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'span', 'tg-spoiler',
   'a', 'code', 'pre', 'blockquote', 'tg-emoji']);
@@ -33,9 +39,16 @@ const parseJson = (value) => (typeof value === 'string' ? JSON.parse(value) : va
 const chatOf = (chatId) => ({ id: Number(chatId), type: Number(chatId) < 0 ? 'group' : 'private',
   first_name: 'Chat' });
 
+// Bot API ReactionTypeEmoji: the emoji a bot may react with.
+const REACTION_EMOJI = new Set(('👍 👎 ❤ 🔥 🥰 👏 😁 🤔 🤯 😱 🤬 😢 🎉 🤩 🤮 💩 🙏 👌 🕊 🤡 🥱 🥴 😍 🐳 ❤️‍🔥 🌚 🌭 💯 '
+  + '🤣 ⚡ 🍌 🏆 💔 🤨 😐 🍓 🍾 💋 🖕 😈 😴 😭 🤓 👻 👨‍💻 👀 🎃 🙈 😇 😨 🤝 ✍ 🤗 🫡 🎅 🎄 ☃ 💅 🤪 🗿 🆒 💘 🙉 🦄 '
+  + '😘 💊 🙊 😎 👾 🤷‍♂️ 🤷 🤷‍♀️ 😡').split(' '));
+const START_PARAMETER = /^[A-Za-z0-9_-]{1,64}$/;
+
 const files = new Map();      // file_id -> Buffer posted by the client
 const botCalls = [];          // {token, method, body, time} for calls that leave no message
 const injected = [];          // {method, status, count, retry_after}
+let inlineQueryIds = 1;
 
 // Telegram's HTML parse mode, strictly enough to catch what a real server would refuse.
 function parseHtml(html) {
@@ -110,6 +123,29 @@ function messageResult(server, body, token) {
     text: message.text, reply_markup: parseJson(message.reply_markup) };
 }
 
+// The checks Telegram makes on answerInlineQuery; the reason for refusing, or null.
+function inlineAnswerProblem(body) {
+  const results = parseJson(body.results) || [];
+  const button = parseJson(body.button);
+  if (results.length > 50) return 'RESULTS_TOO_MUCH';
+  const ids = new Set();
+  for (const result of results) {
+    const id = String(result.id || '');
+    if (!id || Buffer.byteLength(id) > 64 || ids.has(id)) return 'RESULT_ID_INVALID';
+    ids.add(id);
+    if (result.type !== 'article' || !result.title || !result.input_message_content) return 'RESULT_INVALID';
+    const content = result.input_message_content;
+    const refused = { status: () => refused, json: (x) => { refused.error = x.description; } };
+    if (rejectText(refused, { text: content.message_text, parse_mode: content.parse_mode })) {
+      return refused.error.replace(/^Bad Request: /, '');
+    }
+  }
+  if (button && (!button.text || button.text.length > 64 || !START_PARAMETER.test(button.start_parameter || ''))) {
+    return 'BUTTON_INVALID';
+  }
+  return null;
+}
+
 const recordCall = (method) => (req, res) => {
   botCalls.push({ token: req.params.token, method, body: req.body, time: Date.now() });
   ok(res, true);
@@ -130,6 +166,7 @@ const patches = [
   }),
   (app, server) => handle(app, '/bot:token/editMessageText', (req, res) => {
     if (rejectText(res, req.body)) return;
+    botCalls.push({ token: req.params.token, method: 'editMessageText', body: req.body, time: Date.now() });
     server.editMessageText(req.body);
     ok(res, messageResult(server, req.body, req.params.token));
   }),
@@ -138,6 +175,38 @@ const patches = [
     server.editMessageReplyMarkup(body);
     botCalls.push({ token: req.params.token, method: 'editMessageReplyMarkup', body, time: Date.now() });
     ok(res, messageResult(server, body, req.params.token));
+  }),
+  (app) => handle(app, '/bot:token/sendMessageDraft', (req, res) => {
+    if (!(Number(req.body.chat_id) > 0)) return fail(res, 400, 'Bad Request: drafts are for private chats only');
+    if (!Number(req.body.draft_id)) return fail(res, 400, 'Bad Request: draft_id must be non-zero');
+    if (req.body.text && rejectText(res, req.body)) return;
+    recordCall('sendMessageDraft')(req, res);
+  }),
+  (app) => handle(app, '/bot:token/setMessageReaction', (req, res) => {
+    const reaction = parseJson(req.body.reaction) || [];
+    if (reaction.some((r) => r.type !== 'emoji' || !REACTION_EMOJI.has(r.emoji))) {
+      return fail(res, 400, 'Bad Request: REACTION_INVALID');
+    }
+    req.body.reaction = reaction;
+    recordCall('setMessageReaction')(req, res);
+  }),
+  (app) => handle(app, '/bot:token/answerInlineQuery', (req, res) => {
+    const problem = inlineAnswerProblem(req.body);
+    if (problem) return fail(res, 400, `Bad Request: ${problem}`);
+    const body = { ...req.body, results: parseJson(req.body.results) || [], button: parseJson(req.body.button) };
+    botCalls.push({ token: req.params.token, method: 'answerInlineQuery', body, time: Date.now() });
+    ok(res, true);
+  }),
+  (app, server) => app.post('/sendMessage', (req, res) => {
+    const messageId = server.messageId;  // taken synchronously by addUserMessage
+    server.addUserMessage(req.body);
+    ok(res, { message_id: messageId });
+  }),
+  (app, server) => app.post('/sendInlineQuery', (req, res) => {
+    const id = String(inlineQueryIds++);
+    server.addUserUpdate({ ...server.getCommonFields(req.body.botToken), inlineQuery: { id, from: req.body.from,
+      query: String(req.body.query || ''), offset: '', chat_type: req.body.chat_type || 'sender' } });
+    ok(res, id);
   }),
   (app) => handle(app, '/bot:token/getFile', (req, res) => {
     const bytes = files.get(String(req.body.file_id));
@@ -165,6 +234,7 @@ routes.unshift(...patches);
 
 const formatUpdate = TelegramServer.formatUpdate;
 TelegramServer.formatUpdate = (update) => {
+  if (update.inlineQuery) return { update_id: update.updateId, inline_query: update.inlineQuery };
   const formatted = formatUpdate(update);
   if (formatted.callback_query) formatted.callback_query.chat_instance = '1';
   return formatted;

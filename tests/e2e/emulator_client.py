@@ -73,8 +73,9 @@ class EmulatorClient:
         chat_id: int | None = None,
         entities: list[dict[str, Any]] | None = None,
         **extra: Any,
-    ) -> None:
-        """A message from ``user_id`` (in their private chat unless ``chat_id``); commands get an entity."""
+    ) -> int:
+        """A message from ``user_id`` (in their private chat unless ``chat_id``); commands get an entity.
+        Returns the message's id."""
         where = user_id if chat_id is None else chat_id
         chat = {"id": where, "type": "private"} if where > 0 else {"id": where, "type": "group", "title": "G"}
         body: dict[str, Any] = {
@@ -89,7 +90,13 @@ class EmulatorClient:
             if entities is None and text.startswith("/"):
                 entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
             body["entities"] = entities or []
-        self._post("/sendMessage", body)
+        return int(self._post("/sendMessage", body)["message_id"])
+
+    def send_inline(self, user_id: int, query: str, chat_type: str = "group") -> str:
+        """Type ``@bot query`` as ``user_id`` (in a chat of ``chat_type``); returns the inline query's id."""
+        sender = {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
+        body = {"botToken": self.token, "from": sender, "query": query, "chat_type": chat_type}
+        return str(self._post("/sendInlineQuery", body))
 
     def send_document(self, user_id: int, file_name: str, content: bytes) -> None:
         """A document (its bytes uploaded to the emulator, which serves them to the bot via getFile)."""
@@ -116,6 +123,25 @@ class EmulatorClient:
     def bot_calls(self, method: str) -> list[dict[str, Any]]:
         """The bodies of the bot's calls of ``method`` that leave no message (chat actions, callbacks…)."""
         return [c["body"] for c in self._post("/botCalls", {"token": self.token}) if c["method"] == method]
+
+    def wait_call(
+        self, method: str, done: Callable[[dict[str, Any]], bool], timeout_s: float | None = None
+    ) -> dict[str, Any]:
+        """The first of the bot's calls of ``method`` (see :meth:`bot_calls`) for which ``done`` holds."""
+        deadline = time.monotonic() + (timeout_s or self.timeout_s)
+        while True:
+            found = next((c for c in self.bot_calls(method) if done(c)), None)
+            if found is not None:
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {method} call as expected in time; got {self.bot_calls(method)}")
+            time.sleep(0.05)
+
+    def inline_answer(self, query_id: str, timeout_s: float | None = None) -> dict[str, Any]:
+        """The bot's answer to inline query ``query_id``: ``results`` and ``button`` as sent."""
+        return self.wait_call(
+            "answerInlineQuery", lambda c: str(c.get("inline_query_id")) == query_id, timeout_s
+        )
 
     def history(self) -> list[BotMessage]:
         """Every message the bot sent, edits applied."""

@@ -222,6 +222,9 @@ def test_seed_questions_get_cited_answers(client: EmulatorClient) -> None:
         _check_answer(client.ask(2002, question), expected)
     typing = client.bot_calls("sendChatAction")
     assert any(c.get("chat_id") == "2002" and c.get("action") == "typing" for c in typing)
+    seen = client.wait_call("setMessageReaction", lambda c: int(c["chat_id"]) == 2002)
+    assert seen["reaction"] == [{"type": "emoji", "emoji": "👀"}]
+    assert client.bot_calls("sendMessageDraft") == [], "extractive answers come whole, never as drafts"
 
 
 def test_follow_up_then_reset(client: EmulatorClient) -> None:
