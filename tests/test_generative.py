@@ -6,6 +6,7 @@ import json
 import logging
 import socket
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,15 @@ from retrieval import (
 )
 from retrieval.answering import Decision, build_query
 from retrieval.answering.evidence import Evidence
-from retrieval.answering.generative import GenerativeComposer, ground, locate, located, one_line, parse_reply
+from retrieval.answering.generative import (
+    GenerativeComposer,
+    ground,
+    locate,
+    located,
+    one_line,
+    parse_reply,
+    passage_label,
+)
 from retrieval.citations import MARKER
 from retrieval.llm import ChatClient
 from retrieval.types import ArticleMeta, Hit
@@ -104,6 +113,17 @@ def test_honest_model_gives_a_verified_generative_answer(
     assert answer.trace is not None and answer.trace.hits  # the model read the hits the engine retrieved
     for n, hit in enumerate(answer.trace.hits, start=1):
         assert f"[{n}] ({one_line(hit.article.title)}) {one_line(hit.text)}" in request.user
+
+
+def test_the_model_is_told_the_day_asked_and_each_passage_s_source_and_date(
+    engine: AnswerEngine, llm: FakeLLM
+) -> None:
+    engine.ask(QUESTION, as_of=date(2022, 5, 20))
+    assert llm.of_kind("answer")[-1].user.startswith("Asked on: 20 May 2022\nQuestion: ")
+    dated = ArticleMeta("a1", "a.json", "Finland applies", source="Reuters", published=date(2022, 5, 16))
+    assert passage_label(dated) == "Finland applies; Reuters; published 16 May 2022"
+    assert passage_label(ArticleMeta("a2", "b.txt", "Undated")) == "Undated"
+    assert "newest" in prompts.SYSTEM and "As of <date>, per <source>:" in prompts.SYSTEM
 
 
 def test_sloppy_quotes_are_cut_from_the_article_as_written(

@@ -33,12 +33,13 @@ from retrieval.answering.evidence import Evidence
 from retrieval.answering.params import load_params
 from retrieval.answering.query import Query
 from retrieval.answering.stream import AnswerStream, TextCallback
+from retrieval.answering.when import spoken
 from retrieval.config import Settings
 from retrieval.conversation import Conversation, content_words
 from retrieval.errors import LLMError
 from retrieval.llm import ChatClient
 from retrieval.sentences import sentence_spans
-from retrieval.types import Citation, Hit
+from retrieval.types import ArticleMeta, Citation, Hit
 
 MAX_ANSWER_CHARS = load_params().max_answer_chars
 
@@ -71,6 +72,16 @@ class ModelReply:
     answerable: bool
     answer: str
     quotes: tuple[tuple[int, str], ...]  # (passage number, quote) in the model's order
+
+
+def passage_label(article: ArticleMeta) -> str:
+    """What the model is told of a passage's article: its title, source and date, as far as known."""
+    parts = [one_line(article.title)]
+    if article.source:
+        parts.append(one_line(article.source))
+    if article.published:
+        parts.append(f"published {spoken(article.published)}")
+    return "; ".join(parts)
 
 
 def one_line(text: str) -> str:
@@ -293,11 +304,13 @@ class GenerativeComposer:
         hits = evidence.hits
         resolved = query.resolved
         passages = "\n\n".join(
-            prompts.PASSAGE.format(n=n, title=one_line(hit.article.title), text=one_line(hit.text))
+            prompts.PASSAGE.format(n=n, label=passage_label(hit.article), text=one_line(hit.text))
             for n, hit in enumerate(hits, start=1)
         )
         content = self.client.reply(
-            prompts.USER.format(question=one_line(resolved), passages=passages),
+            prompts.USER.format(
+                question=one_line(resolved), passages=passages, asked_on=spoken(query.scope.asked_on)
+            ),
             prompts.SYSTEM,
             on_content=AnswerStream(self.on_text) if self.on_text else None,
         )
