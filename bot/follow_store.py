@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from retrieval.types import Answer
 
 CLI_CHAT = 0  # no Telegram chat has id 0
 FILE_NAME = "follows.sqlite3"  # in the bot's folder of the data dir
+CLAIM_LEASE_S = 900.0  # how long one process's check may take before another may take it over
 AddStatus = Literal["added", "full", "known"]
 
 _SCHEMA = """
@@ -35,7 +37,9 @@ CREATE TABLE IF NOT EXISTS follows (
 CREATE INDEX IF NOT EXISTS follows_by_chat ON follows (chat_id, id);
 CREATE TABLE IF NOT EXISTS follow_checks (
     name TEXT PRIMARY KEY,
-    generation INTEGER NOT NULL
+    generation INTEGER,
+    claim_owner TEXT,
+    claim_until REAL
 );
 """
 
@@ -83,6 +87,7 @@ class FollowStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.owner = uuid.uuid4().hex  # names this process's claims on a check
         create(path, _SCHEMA)
 
     def following(self, chat_id: int) -> list[Follow]:
@@ -147,15 +152,37 @@ class FollowStore:
         """The index generation the follows were last checked at (None: never)."""
         with connect(self.path) as db:
             row = db.execute("SELECT generation FROM follow_checks WHERE name = ?", (name,)).fetchone()
-        return int(row["generation"]) if row else None
+        return int(row["generation"]) if row and row["generation"] is not None else None
 
-    def set_checked_generation(self, generation: int, name: str = "bot") -> None:
-        """Record that every follow was checked against this index generation."""
+    def claim_check(self, generation: int, *, lease_s: float = CLAIM_LEASE_S, name: str = "bot") -> bool:
+        """Claim the check of this index generation for this process; False when it was checked already or
+        another bot process sharing the data dir is checking (so a chat is told once, not once per process).
+        A claim not finished within ``lease_s`` (its process died) may be taken over."""
+        now = time.time()
+        with connect(self.path) as db:
+            db.execute("BEGIN IMMEDIATE")
+            row = db.execute("SELECT * FROM follow_checks WHERE name = ?", (name,)).fetchone()
+            if row is not None:
+                if row["generation"] == generation:
+                    return False
+                held = row["claim_owner"] not in (None, self.owner)
+                if held and (row["claim_until"] or 0.0) > now:
+                    return False
+            db.execute(
+                "INSERT INTO follow_checks (name, claim_owner, claim_until) VALUES (?, ?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET claim_owner = excluded.claim_owner, "
+                "claim_until = excluded.claim_until",
+                (name, self.owner, now + lease_s),
+            )
+        return True
+
+    def finish_check(self, generation: int, *, done: bool, name: str = "bot") -> None:
+        """Give up this process's claim; ``done``: every follow was checked against ``generation``."""
         with connect(self.path) as db:
             db.execute(
-                "INSERT INTO follow_checks (name, generation) VALUES (?, ?) "
-                "ON CONFLICT(name) DO UPDATE SET generation = excluded.generation",
-                (name, generation),
+                "UPDATE follow_checks SET claim_owner = NULL, claim_until = NULL, "
+                "generation = CASE WHEN ? THEN ? ELSE generation END WHERE name = ? AND claim_owner = ?",
+                (done, generation, name, self.owner),
             )
 
 

@@ -94,17 +94,23 @@ async def check_follows(app: Application) -> int | None:
     async with lock:
         try:
             generation = await found.run(found.index.generation)
-            if generation == await found.run(found.follows.checked_generation):
-                return None
-            follows = await found.run(found.follows.chat_follows)
-            rechecks = await found.run(answer_again, follows, found.engine.ask)
         except NewsbotError as exc:  # the index is unreachable: the next look tries again
             logger.warning("follows not checked: %s", exc)
             return None
-        changed = [r for r in rechecks if r.change is not None]
-        delivered = [await _push(app, found, r) for r in changed]
-        if all(delivered):  # else the next look tries the undelivered ones again
-            await found.run(found.follows.set_checked_generation, generation)
+        if not await found.run(found.follows.claim_check, generation):
+            return None  # checked already, or another bot process sharing the data dir is at it
+        done = False  # an error or an undelivered push: the next look checks this generation again
+        try:
+            follows = await found.run(found.follows.chat_follows)
+            rechecks = await found.run(answer_again, follows, found.engine.ask)
+            changed = [r for r in rechecks if r.change is not None]
+            delivered = [await _push(app, found, r) for r in changed]
+            done = all(delivered)
+        except NewsbotError as exc:
+            logger.warning("follows not checked: %s", exc)
+            return None
+        finally:
+            await found.run(found.follows.finish_check, generation, done=done)
         logger.info(
             "follows checked at index generation %d: %d answered again, %d changed, %d delivered",
             generation,

@@ -37,7 +37,8 @@ def test_follows_survive_a_restart_with_what_each_chat_last_saw(tmp_path: Path) 
     assert store.add(1, "Who leads Finland?", seen("Niinisto leads."), limit=10, user_id=1)[0] == "added"
     assert store.add(1, PELICANS, None, limit=10)[0] == "added"
     assert store.add(CLI_CHAT, "Who leads Sweden?", None, limit=10)[0] == "added"
-    store.set_checked_generation(7)
+    assert store.claim_check(7)
+    store.finish_check(7, done=True)
     again = FollowStore(path)  # a new process on the same data dir
     first, second = again.following(1)
     assert (first.question, first.user_id, first.seen) == ("Who leads Finland?", 1, seen("Niinisto leads."))
@@ -47,6 +48,20 @@ def test_follows_survive_a_restart_with_what_each_chat_last_saw(tmp_path: Path) 
     assert again.checked_generation() == 7
     again.remember(first.follow_id, seen("Stubb leads."))
     assert FollowStore(path).following(1)[0].seen == seen("Stubb leads.")
+
+
+def test_bot_processes_sharing_the_data_dir_check_each_index_generation_once(tmp_path: Path) -> None:
+    one, two = FollowStore(tmp_path / "f.sqlite3"), FollowStore(tmp_path / "f.sqlite3")  # two processes
+    assert one.claim_check(3)
+    assert not two.claim_check(3)  # one is checking it
+    one.finish_check(3, done=False)  # a push failed: not done
+    assert two.claim_check(3)
+    two.finish_check(3, done=True)
+    assert not one.claim_check(3) and two.checked_generation() == 3  # told once
+    assert two.claim_check(4, lease_s=0.0)  # ... and its process dies mid-check
+    assert one.claim_check(4)  # the lease ran out: taken over
+    one.finish_check(4, done=True)
+    assert one.checked_generation() == 4
 
 
 def test_each_chat_is_bounded_and_a_question_is_followed_once(tmp_path: Path) -> None:
