@@ -97,6 +97,8 @@ async def check_follows(app: Application) -> int | None:
         except NewsbotError as exc:  # the index is unreachable: the next look tries again
             logger.warning("follows not checked: %s", exc)
             return None
+        if generation == await found.run(found.follows.checked_generation):
+            return None  # the common case, answered without taking the file's write lock
         if not await found.run(found.follows.claim_check, generation):
             return None  # checked already, or another bot process sharing the data dir is at it
         done = False  # an error or an undelivered push: the next look checks this generation again
