@@ -18,6 +18,9 @@ from bot import handlers
 from bot.access import AccessPolicy, RateLimiter
 from bot.feedback import FeedbackStore
 from bot.feeds import schedule_feed_polling
+from bot.follow_store import FILE_NAME as FOLLOWS_FILE
+from bot.follow_store import FollowStore
+from bot.follows import schedule_follow_checks
 from bot.messaging import NO_PREVIEW
 from bot.services import SERVICES_KEY, ArticleIndex, Engine, Services, bot_dir
 from bot.state import ConversationStore, ConversationType
@@ -71,6 +74,7 @@ def build_application(
     app = builder.build()
     handlers.register(app)
     schedule_feed_polling(app, settings)
+    schedule_follow_checks(app, settings)
     return app
 
 
@@ -111,6 +115,7 @@ async def install_services(
         ConversationStore, folder / "conversations.sqlite3", conversation_type
     )
     feedback = await asyncio.to_thread(FeedbackStore, folder / "feedback.sqlite3")
+    follows = await asyncio.to_thread(FollowStore, folder / FOLLOWS_FILE)
     await asyncio.to_thread(feedback.prune)
     found = Services(
         settings=settings,
@@ -118,6 +123,7 @@ async def install_services(
         engine=engine,
         conversations=conversations,
         feedback=feedback,
+        follows=follows,
         access=AccessPolicy.from_ids(settings.allowed_chats, settings.admins),
         limiter=RateLimiter(settings.rate_limit_per_minute),
         executor=ThreadPoolExecutor(ANSWER_THREADS, thread_name_prefix="newsbot-answer"),

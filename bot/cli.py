@@ -1,4 +1,4 @@
-"""``newsbot serve`` (run the Telegram bot) and ``newsbot feedback`` (export 👍/👎 feedback).
+"""``newsbot serve`` (run the Telegram bot), ``newsbot feedback`` (export 👍/👎 feedback) and ``newsbot follow``.
 
 Registered into the ``newsbot`` command by ``retrieval/cli.py``; telegram and the index load inside the
 commands, never at import time.
@@ -67,6 +67,9 @@ def feedback(
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``serve`` and ``feedback`` to the ``newsbot`` command."""
+    """Add ``serve``, ``feedback`` and ``follow`` to the ``newsbot`` command."""
+    from bot.follow_cli import register as register_follow
+
     app.command("serve")(serve)
     app.command("feedback")(feedback)
+    register_follow(app)

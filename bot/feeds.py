@@ -11,6 +11,7 @@ import logging
 
 from telegram.ext import Application, ContextTypes, Job
 
+from bot.follows import check_soon
 from bot.services import services
 from retrieval.config import Settings
 from retrieval.errors import ConfigError, NewsbotError
@@ -48,6 +49,7 @@ async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
             logger.warning("feed poll stopped: %s", exc)
             return
     report = result.report
+    check_soon(context)  # followed questions are answered again if the index changed
     logger.info(
         "feeds polled (%d URLs): %d added, %d updated, %d unchanged, %d skipped, %d not modified",
         len(urls),

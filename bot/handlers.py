@@ -24,6 +24,7 @@ from telegram.ext import (
 
 from bot import inline, render, texts
 from bot.feedback import VOTES, Vote
+from bot.follow_handlers import register as register_follows
 from bot.ingest import ingest_command, ingest_document
 from bot.messaging import addressed_text, command_payload, react_soon, send_html, typing
 from bot.services import services
@@ -37,6 +38,9 @@ COMMANDS = (
     BotCommand("sources", "The articles the bot knows"),
     BotCommand("reset", "Forget this conversation"),
     BotCommand("ask", "Ask a question (in groups)"),
+    BotCommand("follow", "Be told when new articles change an answer"),
+    BotCommand("following", "Your followed questions"),
+    BotCommand("unfollow", "Stop following a question"),
 )
 SOURCES_SHOWN = 50
 _NEW_MESSAGE = filters.UpdateType.MESSAGE  # edited messages and channel posts are ignored
@@ -238,6 +242,7 @@ def register(app: Application) -> None:
     """Add every handler, the access gate first and the error handler last."""
     private = filters.ChatType.PRIVATE
     app.add_handler(TypeHandler(Update, gate), group=-1)
+    register_follows(app)  # before the catch-all command handler below
     app.add_handlers(
         [
             CommandHandler("start", start, filters=_NEW_MESSAGE),

@@ -15,6 +15,7 @@ from telegram.constants import ChatAction
 from telegram.ext import ContextTypes
 
 from bot import texts
+from bot.follows import check_soon
 from bot.messaging import command_payload, send_html
 from bot.render import escape
 from bot.services import Services, services
@@ -70,6 +71,7 @@ async def ingest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await message.chat.send_action(ChatAction.TYPING)
     async with found.ingest_lock:
         report = await found.run(found.index.add_text, text, title=title, file_name=file_name)
+    check_soon(context)  # followed questions are answered again against the new article
     await send_html(message, [confirmation(report, title)])
 
 
@@ -95,6 +97,7 @@ async def ingest_document(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     async with found.ingest_lock:
         await found.run(_write, path, data)
         report = await found.run(found.index.add, [path])
+    check_soon(context)
     await send_html(message, [confirmation(report, name)])
 
 

@@ -14,6 +14,7 @@ from telegram.ext import ContextTypes
 
 from bot.access import AccessPolicy, RateLimiter
 from bot.feedback import FeedbackStore
+from bot.follow_store import FollowStore
 from bot.state import ConversationStore
 from retrieval.config import Settings
 from retrieval.types import Answer, Article, IndexStats, IngestReport, SkippedFile
@@ -25,6 +26,7 @@ T = TypeVar("T")
 class ArticleIndex(Protocol):
     """What the bot uses of :class:`retrieval.Index`."""
 
+    def generation(self) -> int: ...
     def add(self, paths: Sequence[Path | str], *, prune: bool = ...) -> IngestReport: ...
     def add_text(
         self, text: str, *, title: str | None = ..., file_name: str | None = ...
@@ -58,6 +60,7 @@ class Services:
     engine: Engine
     conversations: ConversationStore
     feedback: FeedbackStore
+    follows: FollowStore
     access: AccessPolicy
     limiter: RateLimiter
     executor: ThreadPoolExecutor  # the engine and the index are synchronous and CPU-bound

@@ -25,6 +25,8 @@ HELP = (
     "Send a question and I answer from the news articles I know, with numbered citations. Tap the quote "
     "block under an answer to read the exact passages; rate answers with 👍/👎.\n\n"
     "/sources: the articles I know\n"
+    "/follow <i>question</i>: tell me when new articles change its answer; /following lists, "
+    "/unfollow <i>n</i> stops one\n"
     "/reset: forget this conversation (follow-ups start afresh)\n"
     "/ask <i>question</i>: ask in a group (or mention me, or reply to one of my messages)\n"
     "/ingest <i>text</i>: add an article (admins; admins may also send a .txt, .md or .html file)\n"
@@ -36,6 +38,34 @@ SOURCES_EMPTY = "I don't know any articles yet. An admin can add some with /inge
 SOURCES_MORE = "… and {more} more."
 SOURCES_LAST = "For your last question, “{question}”, I searched these articles, best first:"
 RESET = "Done: I've forgotten our conversation. Your next question starts afresh."
+FOLLOW_USAGE = (
+    "Send the question to follow after the command, for example: "
+    "<code>/follow Who is the president of Finland?</code> I'll tell you when new articles change its answer."
+)
+FOLLOW_ADDED = "🔔 Following “{question}”. I'll message you when new articles change the answer."
+FOLLOW_NOW = "<b>The answer now:</b>"
+FOLLOW_NO_ANSWER_YET = "The articles I know don't answer it yet; I'll tell you when they do."
+FOLLOW_KNOWN = "You already follow “{question}”. /following lists your followed questions."
+FOLLOW_FULL = (
+    "You already follow {limit} questions, the most I keep per chat. Stop one with /unfollow <i>n</i> first "
+    "(/following lists them)."
+)
+FOLLOWING = (
+    "You follow {count} question(s):\n{lines}\n\n/unfollow <i>n</i> stops one, /unfollow all stops all."
+)
+FOLLOWING_NONE = "You don't follow any questions. Send /follow <i>question</i> to start."
+UNFOLLOW_USAGE = (
+    "Say which one: <code>/unfollow 2</code> (numbers as in /following) or <code>/unfollow all</code>."
+)
+UNFOLLOWED = "Stopped following “{question}”."
+UNFOLLOWED_ALL = "Stopped following all {count} question(s)."
+UNFOLLOW_MISSING = "There is no followed question number {n}. /following lists them."
+FOLLOW_UPDATE = "🔔 <b>Update on your followed question</b> “{question}”:"
+FOLLOW_CHANGED = "<b>What changed:</b>"
+FOLLOW_NEW_SOURCE = "• new source: {source}"
+FOLLOW_NEW_PASSAGE = "• new passage in: {source}"
+FOLLOW_FIRST_ANSWER = "• the articles did not answer this before"
+FOLLOW_BEFORE = "• before: <i>{before}</i>"
 ASK_USAGE = "Send your question after the command, for example: <code>/ask What happened in Finland?</code>"
 EMPTY_QUESTION = "Please send me a question in words."
 QUESTION_CUT = "<i>(Your message was long: I read its first {chars} characters.)</i>"

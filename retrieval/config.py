@@ -140,6 +140,17 @@ class Settings(BaseSettings):
         description="User-Agent sent with every request; its first word is the name robots.txt rules match.",
     )
 
+    # --- followed questions (`/follow`, `newsbot follow`) -----------------------------------------------
+    follows_per_chat: int = Field(
+        10, ge=1, le=100, description="Questions one chat (or the `newsbot follow` CLI) may follow at once."
+    )
+    follow_check_interval_s: float = Field(
+        60.0,
+        ge=0.5,
+        description="Seconds between two looks by `newsbot serve` for articles another process ingested; "
+        "follows are answered again when the index changed (its own ingests re-check at once).",
+    )
+
     @field_validator("feeds", mode="before")
     @classmethod
     def _parse_urls(cls, value: object) -> object:

@@ -366,6 +366,10 @@ class Index:
         self._refresh()
         return next((r.chunk_count for r in self._articles.values() if r.meta.article_id == article_id), 0)
 
+    def generation(self) -> int:
+        """The store's commit counter: it changes whenever any process commits an ingest or a repair."""
+        return self._read_generation()
+
     def stats(self) -> IndexStats:
         """Articles, chunks, and where they are stored."""
         self._refresh()

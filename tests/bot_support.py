@@ -257,13 +257,20 @@ class FakeIndex:
 
     docs: dict[str, _Doc] = field(default_factory=dict)
     closed: bool = False
+    commits: int = 0  # the generation: bumped by every ingest that changed something
 
     def _put(self, text: str, path: str, file_name: str, title: str | None, url: str | None = None) -> str:
         article_id = hashlib.sha256(text.encode()).hexdigest()[:16]
         title = title or next(line for line in text.splitlines() if line.strip()).strip()
         old = self.docs.get(path)
         self.docs[path] = _Doc(ArticleMeta(article_id, file_name, title, url=url), text, path)
+        if old is None or old.text != text:
+            self.commits += 1
         return "added" if old is None else "unchanged" if old.text == text else "updated"
+
+    def generation(self) -> int:
+        """How many ingests changed something (the real index's commit counter)."""
+        return self.commits
 
     def _report(self, outcomes: list[tuple[str, str]]) -> IngestReport:
         grouped: dict[str, tuple[str, ...]] = {}

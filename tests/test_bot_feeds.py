@@ -70,7 +70,7 @@ async def test_a_poll_ingests_a_new_feed_item_which_is_then_answered(
             await poll_feeds(context)
     assert index.article_keys() == {first, second}
     assert "feeds polled (1 URLs): 1 added, 0 updated, 1 unchanged, 0 skipped" in caplog.text
-    answer = engine.ask("How many passengers does Wasaline expect this year?")
+    answer = engine.ask("How many passengers does Wasaline expect?")
     assert not answer.abstained and "300,000" in answer.text
     assert answer.citations[0].url == second
 
