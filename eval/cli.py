@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from eval.gate import DEFAULT_THRESHOLDS
-from eval.suites import DEFAULT_PUBLIC_DIR, SEEDS_DIR, SUITE_NAMES
+from eval.suites import DEFAULT_PUBLIC_DIR, DEFAULT_THRESHOLDS, SEEDS_DIR, SUITE_NAMES
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -25,9 +25,7 @@ from typing import Any, Literal
 
 from eval.aggregate import METRIC_NAMES, MetricSet
 from eval.runner import EvalReport
-from eval.suites import CUSTOM, SUITE_NAMES
-
-DEFAULT_THRESHOLDS = Path(__file__).resolve().parent / "thresholds.toml"
+from eval.suites import CUSTOM, DEFAULT_THRESHOLDS, SUITE_NAMES
 
 Bound = Literal["min", "max"]
 _BOUNDS: tuple[Bound, ...] = ("min", "max")

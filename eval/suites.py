@@ -23,6 +23,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PUBLIC_DIR = REPO_ROOT.parent / "shared" / "public-dev"
 SEEDS_DIR = REPO_ROOT / "seeds"
 _EVAL_DIR = REPO_ROOT / "eval"
+# The gate reads it; it lives here so that starting the CLI does not import the gate.
+DEFAULT_THRESHOLDS = _EVAL_DIR / "thresholds.toml"
 
 CUSTOM = "custom"
 SUITE_NAMES: tuple[str, ...] = ("seeds", "seeds-heldout", "time", "rgb", "multihop")

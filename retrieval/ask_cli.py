@@ -13,6 +13,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from retrieval.cli import configured_settings, console, err, fail, index_stats, open_configured_index
+from retrieval.collector import loading
 from retrieval.errors import NewsbotError
 from retrieval.querytext import unreadable
 from retrieval.terminal import link, text
@@ -73,9 +74,9 @@ def ask(
     problem = unreadable(question)
     if problem:
         raise fail(problem, code=2)
-    engine = build_configured_engine()
     try:
-        answer = engine.ask(question)
+        with loading():  # the first answer loads the entity model: frozen with the rest
+            answer = build_configured_engine().ask(question)
     except NewsbotError as exc:
         raise fail(str(exc)) from exc
     if as_json:

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from retrieval.collector import loading
 from retrieval.config import Settings, load_settings, settings_problem
 from retrieval.errors import NewsbotError
 from retrieval.terminal import plain, text
@@ -55,7 +56,7 @@ def open_configured_index(settings: Settings | None = None) -> Index:
 
     settings = settings or configured_settings()
     try:
-        with err.status("Loading the index and the embedding model…"):
+        with err.status("Loading the index and the embedding model…"), loading():
             return open_index(settings)
     except NewsbotError as exc:
         raise fail(str(exc)) from exc
