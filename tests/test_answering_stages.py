@@ -17,7 +17,7 @@ from retrieval.answering.query import Query, constraints_of, question_of, topic_
 from retrieval.answering.rank import Candidate, conflicts, coverage, missing
 from retrieval.answering.spans import date_completeness, typed_score
 from retrieval.passages import Sentence
-from retrieval.qtypes import AnswerType, answer_type, counted_noun, head_noun, proper_names
+from retrieval.qtypes import AnswerType, answer_type, counted_noun, head_noun
 from retrieval.types import ArticleMeta, Citation
 
 META = ArticleMeta(article_id="a1", file_name="a.txt", title="Tour report", published=date(2021, 7, 19))
@@ -204,5 +204,7 @@ def test_head_noun_stops_at_the_preposition() -> None:
 
 
 def test_a_camel_case_name_is_one_name_not_its_first_half() -> None:
+    from retrieval.qtypes import proper_names
+
     names = proper_names("Which company was reported by TechCrunch, The Verge and McDonald Smith in Finland?")
     assert names == {"TechCrunch", "The Verge", "McDonald Smith", "Finland"}
