@@ -65,8 +65,7 @@ _DATE = re.compile(
     r"(19|20)\d\d|week|month|year|days?|ago|decades?)\b",
     re.IGNORECASE,
 )
-_WORD_CAP = r"[A-Z][a-zà-ÿ’'-]+(?:[A-Z][a-zà-ÿ’'-]+)*"  # "Finland", "TechCrunch", "McDonald"
-_PROPER = re.compile(rf"(?<![.!?]\s)(?<!^)\b{_WORD_CAP}(?:\s+{_WORD_CAP})*")
+_PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zà-ÿ’'-]+(?:\s+[A-Z][a-zà-ÿ’'-]+)*")
 _REASON = re.compile(
     r"\b(because|due to|since|as a result|in response|after|so that|in order to|reason|amid|to protect|would)\b",
     re.IGNORECASE,

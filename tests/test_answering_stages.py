@@ -201,10 +201,3 @@ def test_figures_and_dates_asked_with_what_get_their_type(question: str, kind: A
 def test_head_noun_stops_at_the_preposition() -> None:
     assert head_noun("What is NATO's core task according to Stoltenberg?") == "core task"
     assert head_noun("Who is the president of Finland?") == "president"
-
-
-def test_a_camel_case_name_is_one_name_not_its_first_half() -> None:
-    from retrieval.qtypes import proper_names
-
-    names = proper_names("Which company was reported by TechCrunch, The Verge and McDonald Smith in Finland?")
-    assert names == {"TechCrunch", "The Verge", "McDonald Smith", "Finland"}
