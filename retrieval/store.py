@@ -19,12 +19,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 import weakref
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from retrieval.config import Settings
 from retrieval.storage_errors import store_failure
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _GENERATION_ID = "__generation__"
 _PAGE = 5000
@@ -131,6 +133,27 @@ def _private_persistent_client(path: str, chroma_settings: Any) -> tuple[ClientA
     return client, system.stop
 
 
+# Two processes opening a new data dir at once (a bot and a cron ingest) race to create Chroma's tenant,
+# database and collections: its get-or-create is not atomic across processes, so the loser sees "already
+# exists" (or SQLite's "database is locked"); a moment later what it wanted is there to get.
+_OPEN_RACE = ("already exists", "database is locked")
+_OPEN_ATTEMPTS = 6
+_OPEN_BACKOFF_S = 0.2
+
+
+def _get_or_create(make: Callable[[], T]) -> T:
+    """``make()``, tried again a few times while another process is creating the same store."""
+    for attempt in range(1, _OPEN_ATTEMPTS + 1):
+        try:
+            return make()
+        except Exception as exc:
+            if attempt == _OPEN_ATTEMPTS or not any(m in str(exc) for m in _OPEN_RACE):
+                raise
+            log.info("another process is creating the store; trying again (%s)", type(exc).__name__)
+            time.sleep(_OPEN_BACKOFF_S * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def connect(settings: Settings) -> tuple[ClientAPI, Callable[[], None] | None]:
     """Open the Chroma client the settings ask for (a server when a host is set, else embedded).
 
@@ -148,7 +171,7 @@ def connect(settings: Settings) -> tuple[ClientAPI, Callable[[], None] | None]:
             return client, None
         path = settings.data_dir / "chroma"
         path.mkdir(parents=True, exist_ok=True)
-        return _private_persistent_client(str(path), chroma_settings)
+        return _get_or_create(lambda: _private_persistent_client(str(path), chroma_settings))
     except Exception as exc:
         raise store_failure(
             exc,
@@ -192,11 +215,15 @@ class ChunkStore:
 
         client, stop = connect(self.settings)
         try:
-            chunks = client.get_or_create_collection(
-                self.collection_name, metadata={"hnsw:space": "cosine"}, embedding_function=None
+            chunks = _get_or_create(
+                lambda: client.get_or_create_collection(
+                    self.collection_name, metadata={"hnsw:space": "cosine"}, embedding_function=None
+                )
             )
-            manifest = client.get_or_create_collection(
-                f"{self.collection_name}_manifest", embedding_function=None
+            manifest = _get_or_create(
+                lambda: client.get_or_create_collection(
+                    f"{self.collection_name}_manifest", embedding_function=None
+                )
             )
         except Exception as exc:
             if stop is not None:

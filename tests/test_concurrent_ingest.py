@@ -78,3 +78,23 @@ def test_two_concurrent_ingests_of_200_files_leave_an_index_that_answers(
     repaired = newsbot(settings, "repair")
     assert repaired.returncode == 0, repaired.stderr
     assert "healthy" in repaired.stdout, "a full check of every vector and chunk finds nothing wrong"
+
+
+def test_processes_opening_a_new_data_dir_at_once_all_open_it(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """A bot and a cron job started together on an empty data dir race to create the collections."""
+    settings = make_settings()
+    opened = [
+        subprocess.Popen(
+            [str(NEWSBOT), "stats", "--json"],
+            env=newsbot_env(settings),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    outputs = [process.communicate(timeout=600) for process in opened]
+    assert [process.returncode for process in opened] == [0] * 6, [err for _, err in outputs]
+    assert all(json.loads(out)["articles"] == 0 for out, _ in outputs)
