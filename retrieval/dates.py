@@ -13,7 +13,7 @@ from datetime import date
 
 HEAD_CHARS = 400  # the dateline sits in the first lines; later dates are the story's, not the article's
 HEAD_LINES = 4
-_MONTHS = {
+MONTHS = {  # month names and abbreviations, lower case -> number
     name: number
     for number, names in enumerate(
         [
@@ -34,7 +34,7 @@ _MONTHS = {
     )
     for name in names
 }
-_MONTH = r"(?P<month>(?i:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r"))\.?"
+_MONTH = r"(?P<month>(?i:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r"))\.?"
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
 _WITH_YEAR = [
@@ -59,7 +59,7 @@ def _make(year: int, month: int, day: int) -> date | None:
 
 
 def _month_number(value: str) -> int:
-    return int(value) if value.isdigit() else _MONTHS[value.lower().rstrip(".")]
+    return int(value) if value.isdigit() else MONTHS[value.lower().rstrip(".")]
 
 
 def _head(text: str) -> str:

@@ -38,24 +38,30 @@ def _chunks_of(corpus: Path, settings: Settings) -> int:
     return sum(len(chunk_article(a, max_chars=sizes[0], overlap_sentences=sizes[1])) for a in articles)
 
 
-def test_two_concurrent_ingests_of_200_files_leave_an_index_that_answers(
-    tmp_path: Path, seeds_dir: Path, make_settings: Callable[..., Settings]
-) -> None:
-    corpus = write_dispatches(tmp_path / "corpus200", seeds_dir, files=200, sentences_per_file=18)
-    settings = make_settings()
-    both = [
+def at_once(settings: Settings, processes: int, *args: str) -> list[str]:
+    """Start ``processes`` ``newsbot`` commands together on one data dir; their outputs, all having succeeded."""
+    started = [
         subprocess.Popen(
-            [str(NEWSBOT), "ingest", str(corpus)],
+            [str(NEWSBOT), *args],
             env=newsbot_env(settings),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for _ in range(2)
+        for _ in range(processes)
     ]
-    outputs = [process.communicate(timeout=1800) for process in both]
-    assert [process.returncode for process in both] == [0, 0], [err for _, err in outputs]
-    counts = sorted((_counts(out) for out, _ in outputs), key=lambda c: c["added"])
+    outputs = [process.communicate(timeout=1800) for process in started]
+    assert [process.returncode for process in started] == [0] * processes, [err for _, err in outputs]
+    return [out for out, _ in outputs]
+
+
+def test_two_concurrent_ingests_of_200_files_leave_an_index_that_answers(
+    tmp_path: Path, seeds_dir: Path, make_settings: Callable[..., Settings]
+) -> None:
+    corpus = write_dispatches(tmp_path / "corpus200", seeds_dir, files=200, sentences_per_file=18)
+    settings = make_settings()
+    outputs = at_once(settings, 2, "ingest", str(corpus))
+    counts = sorted((_counts(out) for out in outputs), key=lambda c: c["added"])
     assert counts == [
         {"added": 0, "updated": 0, "unchanged": 200, "removed": 0, "skipped": 0},
         {"added": 200, "updated": 0, "unchanged": 0, "removed": 0, "skipped": 0},
@@ -84,17 +90,5 @@ def test_processes_opening_a_new_data_dir_at_once_all_open_it(
     make_settings: Callable[..., Settings],
 ) -> None:
     """A bot and a cron job started together on an empty data dir race to create the collections."""
-    settings = make_settings()
-    opened = [
-        subprocess.Popen(
-            [str(NEWSBOT), "stats", "--json"],
-            env=newsbot_env(settings),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(6)
-    ]
-    outputs = [process.communicate(timeout=600) for process in opened]
-    assert [process.returncode for process in opened] == [0] * 6, [err for _, err in outputs]
-    assert all(json.loads(out)["articles"] == 0 for out, _ in outputs)
+    outputs = at_once(make_settings(), 6, "stats", "--json")
+    assert all(json.loads(out)["articles"] == 0 for out in outputs)

@@ -104,24 +104,22 @@ def merge(drafts: Sequence[Draft]) -> Draft:
     )
 
 
-def as_of(article: ArticleMeta) -> str:
-    """ "As of 16 May 2022, per Reuters:" for a dated article ("" when it has no date)."""
+def _dated(article: ArticleMeta, named: str, unnamed: str) -> str:
+    """``named`` (or ``unnamed`` without a source) filled with the article's date and source; "" if undated."""
     if article.published is None:
         return ""
     day = spoken(article.published)
-    if article.source:
-        return prompts.AS_OF.format(date=day, source=article.source)
-    return prompts.AS_OF_UNNAMED.format(date=day)
+    return named.format(date=day, source=article.source) if article.source else unnamed.format(date=day)
+
+
+def as_of(article: ArticleMeta) -> str:
+    """ "As of 16 May 2022, per Reuters:" for a dated article ("" when it has no date)."""
+    return _dated(article, prompts.AS_OF, prompts.AS_OF_UNNAMED)
 
 
 def earlier(article: ArticleMeta) -> str:
     """ "Earlier, on 12 May 2022, per AP:" for an older report of a figure since changed."""
-    if article.published is None:
-        return ""
-    day = spoken(article.published)
-    if article.source:
-        return prompts.EARLIER.format(date=day, source=article.source)
-    return prompts.EARLIER_UNNAMED.format(date=day)
+    return _dated(article, prompts.EARLIER, prompts.EARLIER_UNNAMED)
 
 
 def newest_first(claims: list[list[Sentence]]) -> list[list[Sentence]]:

@@ -18,36 +18,18 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+from retrieval.dates import MONTHS as _MONTHS
+
+_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_MONTH = rf"(?P<month>{_NAMES})\.?"
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
 # A date after "before", "since", …: "May 15", "May 15, 2024", "15 May 2024", "May 2024", "2024-05-15".
 _DATE = (
     rf"(?:(?P<iso>(?:19|20)\d\d-[01]\d-[0-3]\d)|{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?\b"
-    rf"|(?P<day2>[0-3]?\d)(?:st|nd|rd|th)?\s+(?P<month2>{'|'.join(sorted(_MONTHS, key=len, reverse=True))})\.?"
+    rf"|(?P<day2>[0-3]?\d)(?:st|nd|rd|th)?\s+(?P<month2>{_NAMES})\.?"
     rf"(?:,?\s+(?P<year2>(?:19|20)\d\d))?\b"
-    rf"|(?P<month3>{'|'.join(sorted(_MONTHS, key=len, reverse=True))})\.?\s+(?P<year3>(?:19|20)\d\d)\b)"
+    rf"|(?P<month3>{_NAMES})\.?\s+(?P<year3>(?:19|20)\d\d)\b)"
 )
 _BOUND = re.compile(
     rf"\b(?P<word>before|until|till|by|as of|after|since)\s+(?:the\s+)?{_DATE}", re.IGNORECASE
