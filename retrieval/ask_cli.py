@@ -6,6 +6,7 @@ import io
 import json
 import sys
 import time
+from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -66,6 +67,14 @@ def build_configured_engine() -> AnswerEngine:
 def ask(
     question: Annotated[str, typer.Argument(help="Your question about the articles.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            metavar="YYYY-MM-DD",
+            help="The day the question is asked ('last week' is read from it).",
+        ),
+    ] = None,
 ) -> None:
     """Answer one question with cited sources."""
     from retrieval.types import to_dict
@@ -75,8 +84,12 @@ def ask(
     if problem:
         raise fail(problem, code=2)
     try:
+        asked_on = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise fail(f"--as-of must be a date written YYYY-MM-DD, not {as_of!r}", code=2) from None
+    try:
         with loading():  # the first answer loads the entity model: frozen with the rest
-            answer = build_configured_engine().ask(question)
+            answer = build_configured_engine().ask(question, as_of=asked_on)
     except NewsbotError as exc:
         raise fail(str(exc)) from exc
     if as_json:

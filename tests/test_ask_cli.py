@@ -57,3 +57,24 @@ def test_chat_follows_up_resets_and_exits_cleanly_on_end_of_input(env: dict[str,
     assert "Conversation cleared" in result.stdout
     assert result.stdout.rstrip().endswith("bye")
     assert "Traceback" not in result.stderr
+
+
+def test_ask_as_of_a_day_reads_last_week_from_it(env: dict[str, str], tmp_path: Path) -> None:
+    report = {
+        "title": "Reindeer census in Lapland",
+        "text": "Herders counted 187,000 reindeer in Lapland this spring, the herders' association said.",
+        "published": "2024-03-12",
+        "source": "Arctic Wire",
+    }
+    (tmp_path / "census.json").write_text(json.dumps(report), encoding="utf-8")
+    assert run(env, "ingest", str(tmp_path)).returncode == 0
+    question = "How many reindeer did herders count in Lapland last week?"
+    answered = run(env, "ask", question, "--as-of", "2024-03-18", "--json")
+    assert answered.returncode == 0, answered.stderr
+    answer = json.loads(answered.stdout)
+    assert not answer["abstained"] and "187,000" in answer["text"]
+    assert answer["text"].startswith("As of 12 March 2024, per Arctic Wire:")
+    later = json.loads(run(env, "ask", question, "--as-of", "2024-06-18", "--json").stdout)
+    assert later["abstained"] and "dated last week" in later["text"]
+    bad = run(env, "ask", question, "--as-of", "last Tuesday")
+    assert bad.returncode == 2 and "--as-of must be a date written YYYY-MM-DD" in bad.stderr
