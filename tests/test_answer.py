@@ -132,6 +132,13 @@ def test_compound_question_answers_both_parts_from_two_articles(
     assert_verified(answer, seeds_dir)
 
 
+def test_a_second_source_must_be_about_whom_the_question_names(seed_engine: AnswerEngine) -> None:
+    # 002 shares "NATO expansion" words with the question but never names Ryabkov: no citation from it
+    answer = seed_engine.ask("What did Sergei Ryabkov call NATO expansion?")
+    assert not answer.abstained and "grave mistake" in answer.text
+    assert {c.file_name for c in answer.citations} == {"001_e536a4f5badfe7a6.txt"}
+
+
 def test_reason_question_quotes_the_sentence_that_gives_the_reason(seed_engine: AnswerEngine) -> None:
     answer = seed_engine.ask(
         "Why are Helsinki and Stockholm considered to be in a tier of their own within the EOPs?"

@@ -21,7 +21,7 @@ from retrieval.answering.decide import Decision
 from retrieval.answering.evidence import Evidence, window_tokens
 from retrieval.answering.params import Params
 from retrieval.answering.query import CUE_WORDS, Query
-from retrieval.answering.rank import Candidate, coverage
+from retrieval.answering.rank import Candidate, coverage, covered
 from retrieval.answering.when import spoken
 from retrieval.citations import MARKER
 from retrieval.conversation import Conversation, content_words
@@ -240,9 +240,18 @@ class ExtractiveComposer:
             if other.conflict or float(vectors[i] @ vectors[0]) >= self.params.near_duplicate_similarity:
                 continue
             gain = coverage(query, first | other.tokens) - coverage(query, first)
-            if gain >= self.params.source_gain:
+            if gain >= self.params.source_gain and self._on_subject(query, other.sentence):
                 return [[other.sentence]]
         return []
+
+    def _on_subject(self, query: Query, sentence: Sentence) -> bool:
+        """The sentence, with its neighbours and headline, names one of the names the question names (any
+        sentence will do when it names none): another article's "expected" does not answer about Northwind."""
+        names = query.constraints.names
+        if not names:
+            return True
+        around = window_tokens(self.pool.window(sentence))
+        return any(any(covered(query, t, around) for t in tokenize([name])[0]) for name in names)
 
     def compose(self, query: Query, evidence: Evidence, decision: Decision, confidence: float) -> Draft:
         """The cited answer, the closest passage said as such, or a plain decline."""
