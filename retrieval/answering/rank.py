@@ -2,9 +2,9 @@
 
 A sentence scores by its meaning (embedding similarity), the question's topic words it holds (IDF-weighted,
 other names of a place counting) and those only its neighbours and headline hold ("The repairs will cost
-$12 million" under "Alder Creek dam repairs begin"), whether it holds the kind of answer asked for, the rank of its chunk, and
-whether it contradicts the question's year, and, when the question asks for the latest, how recent its
-article is. Only the best few by the cheap features are embedded.
+$12 million" under "Alder Creek dam repairs begin"), whether it holds the kind of answer asked for, the rank
+of its chunk, whether it contradicts the question's year, and, when the question asks for the latest, how
+recent its article is. Only the best few by the cheap features are embedded.
 """
 
 from __future__ import annotations
