@@ -12,9 +12,10 @@ import logging
 from telegram.ext import Application, ContextTypes, Job
 
 from bot.follows import check_soon
+from bot.jobs import run_repeating
 from bot.services import services
 from retrieval.config import Settings
-from retrieval.errors import ConfigError, NewsbotError
+from retrieval.errors import NewsbotError
 
 logger = logging.getLogger("bot.feeds")
 
@@ -25,15 +26,7 @@ def schedule_feed_polling(app: Application, settings: Settings) -> Job | None:
     """Poll ``settings.feeds`` now and every ``feed_poll_interval_s``; None when no feeds are configured."""
     if not settings.feeds:
         return None
-    if app.job_queue is None:
-        raise ConfigError("polling feeds needs the JobQueue: pip install 'python-telegram-bot[job-queue]'")
-    return app.job_queue.run_repeating(
-        poll_feeds,
-        interval=settings.feed_poll_interval_s,
-        first=0,
-        name=JOB_NAME,
-        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
-    )
+    return run_repeating(app, poll_feeds, settings.feed_poll_interval_s, JOB_NAME, "polling feeds")
 
 
 async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:

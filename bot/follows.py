@@ -19,12 +19,13 @@ from telegram.ext import Application, CallbackContext, ContextTypes, Job
 
 from bot import render, texts
 from bot.follow_store import Recheck, answer_again
+from bot.jobs import run_repeating
 from bot.messaging import NO_PREVIEW
 from bot.services import Services, services
 from retrieval.answering.compose import clip
 from retrieval.citations import MARKER
 from retrieval.config import Settings
-from retrieval.errors import ConfigError, NewsbotError
+from retrieval.errors import NewsbotError
 from retrieval.follows import Change, Source, fingerprint
 
 logger = logging.getLogger("bot.follows")
@@ -63,17 +64,7 @@ def update_messages(recheck: Recheck) -> list[str]:
 
 def schedule_follow_checks(app: Application, settings: Settings) -> Job:
     """Look for a changed index now and every ``follow_check_interval_s``."""
-    if app.job_queue is None:
-        raise ConfigError(
-            "following questions needs the JobQueue: pip install 'python-telegram-bot[job-queue]'"
-        )
-    return app.job_queue.run_repeating(
-        _job,
-        interval=settings.follow_check_interval_s,
-        first=0,
-        name=JOB_NAME,
-        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
-    )
+    return run_repeating(app, _job, settings.follow_check_interval_s, JOB_NAME, "following questions")
 
 
 def check_soon(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from store_support import BIN_DIR
+from store_support import BIN_DIR, newsbot_env
 from web_support import Site, article_html, rss, serve_site
 
 from retrieval import Settings
@@ -25,15 +24,7 @@ def site() -> Iterator[Site]:
 
 
 def newsbot(settings: Settings, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {name: value for name, value in os.environ.items() if not name.startswith("NEWSBOT_")}
-    env.update(
-        NEWSBOT_DATA_DIR=str(settings.data_dir),
-        NEWSBOT_COLLECTION=settings.collection,
-        NEWSBOT_FETCH_MIN_INTERVAL_S="0",
-        HF_HUB_OFFLINE="1",
-        ANONYMIZED_TELEMETRY="False",
-        COLUMNS="200",
-    )
+    env = newsbot_env(settings, NEWSBOT_FETCH_MIN_INTERVAL_S="0")
     return subprocess.run(
         [str(BIN_DIR / "newsbot"), *args],
         cwd=cwd,
