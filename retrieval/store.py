@@ -141,7 +141,7 @@ _OPEN_ATTEMPTS = 6
 _OPEN_BACKOFF_S = 0.2
 
 
-def _get_or_create(make: Callable[[], T]) -> T:
+def _despite_open_race(make: Callable[[], T]) -> T:
     """``make()``, tried again a few times while another process is creating the same store."""
     for attempt in range(1, _OPEN_ATTEMPTS + 1):
         try:
@@ -171,7 +171,7 @@ def connect(settings: Settings) -> tuple[ClientAPI, Callable[[], None] | None]:
             return client, None
         path = settings.data_dir / "chroma"
         path.mkdir(parents=True, exist_ok=True)
-        return _get_or_create(lambda: _private_persistent_client(str(path), chroma_settings))
+        return _despite_open_race(lambda: _private_persistent_client(str(path), chroma_settings))
     except Exception as exc:
         raise store_failure(
             exc,
@@ -215,12 +215,12 @@ class ChunkStore:
 
         client, stop = connect(self.settings)
         try:
-            chunks = _get_or_create(
+            chunks = _despite_open_race(
                 lambda: client.get_or_create_collection(
                     self.collection_name, metadata={"hnsw:space": "cosine"}, embedding_function=None
                 )
             )
-            manifest = _get_or_create(
+            manifest = _despite_open_race(
                 lambda: client.get_or_create_collection(
                     f"{self.collection_name}_manifest", embedding_function=None
                 )

@@ -18,10 +18,10 @@ import numpy as np
 
 from retrieval import prompts
 from retrieval.answering.decide import Decision
-from retrieval.answering.evidence import Evidence, window_tokens
+from retrieval.answering.evidence import Evidence, mentions, window_tokens
 from retrieval.answering.params import Params
 from retrieval.answering.query import CUE_WORDS, Query
-from retrieval.answering.rank import Candidate, coverage, covered
+from retrieval.answering.rank import Candidate, coverage
 from retrieval.answering.when import spoken
 from retrieval.citations import MARKER
 from retrieval.conversation import Conversation, content_words
@@ -251,7 +251,7 @@ class ExtractiveComposer:
         if not names:
             return True
         around = window_tokens(self.pool.window(sentence))
-        return any(any(covered(query, t, around) for t in tokenize([name])[0]) for name in names)
+        return any(mentions(query, name, around) for name in names)
 
     def compose(self, query: Query, evidence: Evidence, decision: Decision, confidence: float) -> Draft:
         """The cited answer, the closest passage said as such, or a plain decline."""

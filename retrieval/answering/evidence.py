@@ -62,16 +62,19 @@ def window_tokens(sentences: Sequence[Sentence]) -> set[str]:
     return {t for tokens in tokenize(texts) for t in tokens}
 
 
+def mentions(query: Query, name: str, tokens: set[str]) -> bool | None:
+    """Whether ``tokens`` hold a word of ``name`` (or another name of it); None when it has no word to seek."""
+    wanted = tokenize([name])[0]
+    if not wanted:
+        return None
+    return any(covered(query, t, tokens) for t in wanted)
+
+
 def _names_missing(query: Query, tokens: set[str]) -> float:
     names = query.constraints.names
     if not names:
         return 0.0
-    missing = 0
-    for name in names:
-        wanted = tokenize([name])[0]
-        if wanted and not any(covered(query, t, tokens) for t in wanted):
-            missing += 1
-    return missing / len(names)
+    return sum(mentions(query, name, tokens) is False for name in names) / len(names)
 
 
 def gather(

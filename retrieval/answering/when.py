@@ -143,7 +143,11 @@ def _relative(which: str | None, unit: str | None, phrase: str, asked_on: date) 
     return date(asked_on.year - 1, 1, 1), date(asked_on.year - 1, 12, 31)
 
 
-def _narrowed(scope: tuple[date | None, date | None], start: date | None, end: date | None) -> tuple:
+Span = tuple[date | None, date | None]  # first and last published day; None: open on that side
+
+
+def _narrowed(scope: Span, start: date | None, end: date | None) -> Span:
+    """``scope`` cut to what also lies within ``start``–``end``."""
     lower, upper = scope
     if start is not None:
         lower = start if lower is None else max(lower, start)
@@ -154,7 +158,7 @@ def _narrowed(scope: tuple[date | None, date | None], start: date | None, end: d
 
 def time_scope(question: str, asked_on: date) -> TimeScope:
     """The window and the wish for the newest that ``question``, asked on ``asked_on``, states."""
-    span: tuple[date | None, date | None] = (None, None)
+    span: Span = (None, None)
     phrases: list[str] = []
     for match in _RELATIVE.finditer(question):
         if not _as_written(question, match.start()):
