@@ -100,3 +100,32 @@ def dateline_date(text: str, *, reference: date | None = None) -> date | None:
     month, day = _month_number(dateline["month"]), int(dateline["day"])
     year = _year_for(month, day, text, reference)
     return _make(year, month, day) if year else None
+
+
+_SPOKEN_DAY = [  # a day a sentence names: "Nov. 12", "12th November", "November 21 of 1998", "Thursday, Nov. 12, 2020"
+    re.compile(rf"\b{_MONTH}\s+{_DAY}\b(?:,?\s+(?:of\s+)?{_YEAR}\b)?"),
+    re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}\b(?:,?\s+{_YEAR}\b)?"),
+]
+
+
+def named_day(text: str, *, reference: date | None = None) -> date | None:
+    """The one day ``text`` names, with a month and a day of the month; None when it names none or several.
+
+    A day without a year takes the year that puts it nearest ``reference`` (the day the article was
+    published: "premieres on Nov. 12", written in September 2020, is 12 November 2020); without a
+    reference it has no year, and None is returned.
+    """
+    days: set[date] = set()
+    for pattern in _SPOKEN_DAY:
+        for match in pattern.finditer(text):
+            month, day = _month_number(match["month"]), int(match["day"])
+            if match["year"]:
+                made = _make(int(match["year"]), month, day)
+            elif reference is None:
+                return None
+            else:
+                near = [_make(reference.year + k, month, day) for k in (-1, 0, 1)]
+                made = min((d for d in near if d), key=lambda d: abs(d - reference), default=None)
+            if made is not None:
+                days.add(made)
+    return days.pop() if len(days) == 1 else None

@@ -13,6 +13,7 @@ ABSTAIN_WITH_TOPIC = "The articles don't say {topic}."
 CLOSEST = "The articles don't answer that directly. The closest they come: “{quote}” [1]"
 PARTLY_ANSWERED = "The articles don't answer the rest of the question."
 SOURCES_DIFFER = "The articles differ on this:"
+SHORT_ANSWER = "{answer}."  # the one name, place or day the first quote gives, said before it
 # Time: where an answer stands in time, and a question about a span no article is dated in.
 AS_OF = "As of {date}, per {source}:"
 AS_OF_UNNAMED = "As of {date}:"

@@ -68,7 +68,8 @@ def test_an_answer_says_as_of_when_and_per_whom(engine: AnswerEngine) -> None:
     first = answer.citations[0]
     source = {"dam-1.json": "River Gazette", "dam-2.json": "Valley Post"}[first.file_name.split("#")[0]]
     assert first.published is not None
-    assert answer.text.startswith(f"As of {first.published.day} March 2024, per {source}:")
+    # the name in a few words, then where the quote stands in time and whose it is
+    assert answer.text.startswith(f"Omar Haddad. As of {first.published.day} March 2024, per {source}:")
 
 
 def test_a_changed_figure_is_answered_with_the_newest_and_the_earlier_report_named(

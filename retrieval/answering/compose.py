@@ -22,6 +22,7 @@ from retrieval.answering.evidence import Evidence, mentions, window_tokens
 from retrieval.answering.params import Params
 from retrieval.answering.query import CUE_WORDS, Query
 from retrieval.answering.rank import Candidate, coverage
+from retrieval.answering.short import short_answer
 from retrieval.answering.when import spoken
 from retrieval.citations import MARKER
 from retrieval.conversation import Conversation, content_words
@@ -268,6 +269,9 @@ class ExtractiveComposer:
             first = len(citations) + 1
             markers = "".join(f"[{first + i}]" for i in range(len(claim)))
             lead = as_of(claim[0].article) if number == 0 else earlier(claim[0].article) if superseded else ""
+            short = short_answer(query, claim[0], self.pool) if number == 0 and not differ else None
+            said = prompts.SHORT_ANSWER.format(answer=short.rstrip(".")) if short else ""
+            lead = " ".join(filter(None, [said, lead]))
             part = f"{clip(claim[0].text, self.params.max_claim_chars)} {markers}"
             part = f"{lead} {part}" if lead else part
             if parts and len(" ".join(parts)) + len(part) > self.params.max_answer_chars:

@@ -135,6 +135,27 @@ def date_completeness(text: str) -> float:
     return 0.4
 
 
+def wanted_labels(kind: AnswerType, question: str) -> frozenset[str] | None:
+    """The entity labels that can answer ``question`` (None for "why" and open questions)."""
+    return _number_labels(question) if kind is AnswerType.NUMBER else _LABELS.get(kind)
+
+
+def fresh_spans(
+    kind: AnswerType, sentence: str, question: str, found: tuple[tuple[str, str], ...]
+) -> list[tuple[str, str]]:
+    """The entities of ``found`` that could answer: of a wanted label, not named by the question, and not the
+    dateline's (which says when the story was filed)."""
+    labels = wanted_labels(kind, question) or frozenset()
+    asked = question.lower()
+    dateline = _DATELINE.match(sentence)
+    stated = dateline.group() if dateline else ""
+    return [
+        (text, label)
+        for text, label in found
+        if label in labels and text.lower() not in asked and text not in stated
+    ]
+
+
 def typed_score(
     kind: AnswerType,
     sentence: str,
@@ -143,17 +164,9 @@ def typed_score(
     rule_only: float = 0.5,
 ) -> float:
     """How well ``sentence`` (with its entities ``found``) holds the kind of answer ``question`` wants, 0–1."""
-    labels = _number_labels(question) if kind is AnswerType.NUMBER else _LABELS.get(kind)
-    if labels is None:  # "why" and open questions: the cue-word check is all there is
+    if wanted_labels(kind, question) is None:  # "why" and open questions: the cue-word check is all there is
         return float(has_answer(kind, sentence, question))
-    asked = question.lower()
-    dateline = _DATELINE.match(sentence)
-    stated = dateline.group() if dateline else ""
-    fresh = [
-        (text, label)
-        for text, label in found
-        if label in labels and text.lower() not in asked and text not in stated
-    ]
+    fresh = fresh_spans(kind, sentence, question, found)
     if not fresh:  # the model found no such span; the rule-based check still counts, for less
         return rule_only * has_answer(kind, sentence, question)
     if kind is AnswerType.DATE:

@@ -1,0 +1,80 @@
+"""The answer in a few words: the one name, place or day the quoted sentence gives, said before the quote.
+
+"Who …?" answered by a sentence that calls him "Altman" opens with "Sam Altman.", the name his article gives
+him in full; "When …?" answered by "premieres on Thursday, Nov. 12", in an article of 17 September 2020,
+opens with "12 November 2020.". Only when the sentence holds exactly one such answer: a sentence naming two
+people, or two days, is quoted without a lead rather than with a guess.
+"""
+
+from __future__ import annotations
+
+import re
+
+from retrieval.answering.query import Query
+from retrieval.answering.spans import entities, fresh_spans
+from retrieval.answering.when import spoken
+from retrieval.dates import named_day
+from retrieval.passages import Sentence, SentencePool
+from retrieval.qtypes import AnswerType
+
+NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"})
+MAX_NAME_WORDS = 4  # "Sam Bankman-Fried", "Sir Jim Ratcliffe"; longer runs are titles or clauses
+MAX_SENTENCES_READ = 12  # sentences of the article read for a name's full form
+# A headline-style sentence ("Vanguard's New CEO Says Advisors' Jobs Are in Jeopardy") capitalises most
+# words, and the entity model reads names into it that are not there: no name is taken from one.
+HEADLINE_CAPITALS = 0.6
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_SMALL_WORDS = frozenset("a an and at by for from in of on or the to with vs".split())
+
+
+def headline_style(text: str) -> bool:
+    """True when most of the words of ``text`` (small words aside) start with a capital."""
+    words = [w for w in _WORD.findall(text) if w.lower() not in _SMALL_WORDS]
+    capitals = sum(w[0].isupper() for w in words)
+    if len(words) < 5:  # "NFL Commissioners and Presidents." (a short sentence may hold one name or two)
+        return len(words) >= 2 and capitals == len(words)
+    return capitals >= HEADLINE_CAPITALS * len(words)
+
+
+def _modifier(name: str, sentence: str) -> bool:
+    """ "Arkansas-based", "Kremlin-backed": the name qualifies a word; it is not what the sentence names."""
+    return re.search(rf"{re.escape(name)}-\w", sentence) is not None
+
+
+def _distinct(names: list[str]) -> list[str]:
+    """The names, without those a longer one contains ("Altman" beside "Sam Altman"), in order, once each."""
+    unique = list(dict.fromkeys(names))
+    return [n for n in unique if not any(n != other and f" {n} " in f" {other} " for other in unique)]
+
+
+def full_name(name: str, sentence: Sentence, pool: SentencePool) -> str:
+    """The longest form of ``name`` its article gives ("Altman" -> "Sam Altman"), ``name`` when none."""
+    text, spans = pool.article(sentence.article.article_id)
+    holding = [text[a:b] for a, b in spans if name in text[a:b]][:MAX_SENTENCES_READ]
+    longer = {
+        found
+        for found_in in entities(holding)
+        for found, label in found_in
+        if label in NAME_LABELS
+        and found.endswith(f" {name}")
+        and len(found.split()) <= MAX_NAME_WORDS
+        and all(word[:1].isupper() for word in found.split())
+    }
+    return max(longer, key=lambda n: (len(n.split()), n), default=name)
+
+
+def short_answer(query: Query, sentence: Sentence, pool: SentencePool) -> str | None:
+    """The answer ``sentence`` gives to ``query`` in a few words, or None when it is not one clear span."""
+    if query.kind not in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.DATE):
+        return None
+    fresh = fresh_spans(query.kind, sentence.text, query.text, entities([sentence.text])[0])
+    if query.kind is AnswerType.DATE:
+        published = sentence.article.published
+        days = {day for text, _ in fresh if (day := named_day(text, reference=published)) is not None}
+        return spoken(days.pop()) if len(days) == 1 else None
+    if headline_style(sentence.text):
+        return None
+    names = _distinct([t for t, label in fresh if label in NAME_LABELS and not _modifier(t, sentence.text)])
+    if len(names) != 1 or len(names[0].split()) > MAX_NAME_WORDS:
+        return None
+    return full_name(names[0], sentence, pool) if query.kind is AnswerType.PERSON else names[0]
