@@ -1,9 +1,9 @@
 """The answer in a few words: the one name, place or day the quoted sentence gives, said before the quote.
 
 "Who did he speak with?" answered by "He said he had spoken with Putin" opens with "Vladimir Putin.", the
-name the article gives him in full; "When …?" answered by "premieres on Thursday, Nov. 12", in an article of 17 September 2020,
-opens with "12 November 2020.". Only when the sentence holds exactly one such answer: a sentence naming two
-people, or two days, is quoted without a lead rather than with a guess.
+name the article gives him in full; "When …?" answered by "premieres on Thursday, Nov. 12", in an article
+of 17 September 2020, opens with "12 November 2020.". Only when the sentence holds exactly one such answer:
+a sentence naming two people, or two days, is quoted without a lead rather than with a guess.
 """
 
 from __future__ import annotations
