@@ -40,13 +40,20 @@ def query(text: str) -> Query:
     )
 
 
-def said(question: str, quote: str, article: str | None = None, published: date | None = None) -> str | None:
-    """The short answer to ``question`` from ``quote``, a sentence of ``article`` (the quote alone if None)."""
+def said(
+    question: str,
+    quote: str,
+    article: str | None = None,
+    published: date | None = None,
+    elsewhere: tuple[str, ...] = (),
+) -> str | None:
+    """The short answer to ``question`` from ``quote``, a sentence of ``article`` (the quote alone if None),
+    with ``elsewhere`` the other passages retrieved."""
     text = article or quote
     meta = ArticleMeta(article_id="a", file_name="a.txt", title="", published=published)
     start = text.index(quote)
     sentence = Sentence(meta, start, start + len(quote), quote, 1, 0)
-    return short_answer(query(question), sentence, Articles({"a": text}))  # type: ignore[arg-type]
+    return short_answer(query(question), sentence, Articles({"a": text}), elsewhere)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -86,6 +93,16 @@ def test_a_surname_is_said_with_the_name_its_article_gives() -> None:
 def test_a_name_the_article_never_gives_in_full_stays_as_written() -> None:
     quote = "The prosecution painted Bankman-Fried as someone who knowingly committed fraud."
     assert said("Who is accused by the prosecution of fraud?", quote) == "Bankman-Fried"
+
+
+def test_a_surname_takes_the_one_full_form_the_other_passages_give() -> None:
+    quote = "The prosecution painted Bankman-Fried as someone who knowingly committed fraud."
+    question = "Who is accused by the prosecution of fraud?"
+    trial = "The criminal trial for Sam Bankman-Fried, former CEO of FTX, started Tuesday."
+    assert said(question, quote, elsewhere=(trial,)) == "Sam Bankman-Fried"
+    # two people of that surname elsewhere: which one is meant is a guess, so the name stays as written
+    other = "His father, Joseph Bankman-Fried, is a law professor at Stanford."
+    assert said(question, quote, elsewhere=(trial, other)) == "Bankman-Fried"
 
 
 def test_two_candidates_give_no_short_answer() -> None:

@@ -265,11 +265,14 @@ class ExtractiveComposer:
         citations: list[Citation] = []
         parts: list[str] = []
         quoted: list[Sentence] = []
+        elsewhere = [c.sentence.text for c in evidence.candidates]
         for number, claim in enumerate(claims):
             first = len(citations) + 1
             markers = "".join(f"[{first + i}]" for i in range(len(claim)))
             lead = as_of(claim[0].article) if number == 0 else earlier(claim[0].article) if superseded else ""
-            short = short_answer(query, claim[0], self.pool) if number == 0 and not differ else None
+            short = (
+                short_answer(query, claim[0], self.pool, elsewhere) if number == 0 and not differ else None
+            )
             said = prompts.SHORT_ANSWER.format(answer=short.rstrip(".")) if short else ""
             lead = " ".join(filter(None, [said, lead]))
             part = f"{clip(claim[0].text, self.params.max_claim_chars)} {markers}"

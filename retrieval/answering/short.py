@@ -9,6 +9,7 @@ a sentence naming two people, or two days, is quoted without a lead rather than 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from retrieval.answering.query import Query
 from retrieval.answering.spans import entities, fresh_spans
@@ -47,11 +48,10 @@ def _distinct(names: list[str]) -> list[str]:
     return [n for n in unique if not any(n != other and f" {n} " in f" {other} " for other in unique)]
 
 
-def full_name(name: str, sentence: Sentence, pool: SentencePool) -> str:
-    """The longest form of ``name`` its article gives ("Altman" -> "Sam Altman"), ``name`` when none."""
-    text, spans = pool.article(sentence.article.article_id)
-    holding = [text[a:b] for a, b in spans if name in text[a:b]][:MAX_SENTENCES_READ]
-    longer = {
+def _longer_forms(name: str, texts: Sequence[str]) -> set[str]:
+    """Names in ``texts`` that end with ``name`` and say more of it ("Sam Altman" for "Altman")."""
+    holding = [t for t in texts if name in t][:MAX_SENTENCES_READ]
+    return {
         found
         for found_in in entities(holding)
         for found, label in found_in
@@ -60,11 +60,24 @@ def full_name(name: str, sentence: Sentence, pool: SentencePool) -> str:
         and len(found.split()) <= MAX_NAME_WORDS
         and all(word[:1].isupper() for word in found.split())
     }
-    return max(longer, key=lambda n: (len(n.split()), n), default=name)
 
 
-def short_answer(query: Query, sentence: Sentence, pool: SentencePool) -> str | None:
-    """The answer ``sentence`` gives to ``query`` in a few words, or None when it is not one clear span."""
+def full_name(name: str, sentence: Sentence, pool: SentencePool, elsewhere: Sequence[str] = ()) -> str:
+    """The longest form of ``name`` its article gives ("Putin" -> "Vladimir Putin"); failing that, the one
+    longer form the other retrieved passages ``elsewhere`` give; else ``name`` as written."""
+    text, spans = pool.article(sentence.article.article_id)
+    own = _longer_forms(name, [text[a:b] for a, b in spans])
+    if own:
+        return max(own, key=lambda n: (len(n.split()), n))
+    other = _distinct(sorted(_longer_forms(name, elsewhere)))
+    return other[0] if len(other) == 1 else name
+
+
+def short_answer(
+    query: Query, sentence: Sentence, pool: SentencePool, elsewhere: Sequence[str] = ()
+) -> str | None:
+    """The answer ``sentence`` gives to ``query`` in a few words, or None when it is not one clear span
+    (``elsewhere``: the other passages retrieved, where a surname's full form may be found)."""
     if query.kind not in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.DATE):
         return None
     fresh = fresh_spans(query.kind, sentence.text, query.text, entities([sentence.text])[0])
@@ -77,4 +90,4 @@ def short_answer(query: Query, sentence: Sentence, pool: SentencePool) -> str | 
     names = _distinct([t for t, label in fresh if label in NAME_LABELS and not _modifier(t, sentence.text)])
     if len(names) != 1 or len(names[0].split()) > MAX_NAME_WORDS:
         return None
-    return full_name(names[0], sentence, pool) if query.kind is AnswerType.PERSON else names[0]
+    return full_name(names[0], sentence, pool, elsewhere) if query.kind is AnswerType.PERSON else names[0]
