@@ -114,6 +114,8 @@ _HEAD_POSSESSIVE = re.compile(
 
 _HEAD_STOPS = frozenset("according in of for to at on by from with during after before since".split())
 _HEAD_MAX_WORDS = 3
+_ARTICLES = frozenset({"the", "a", "an"})
+_IRREGULAR_PARTICIPLES = frozenset("known born seen given taken shown held made chosen".split())
 
 
 def head_noun(question: str) -> str | None:
@@ -123,8 +125,16 @@ def head_noun(question: str) -> str | None:
         return None
     words: list[str] = []
     for word in match.group("head").split():  # "core task according to Stoltenberg" -> "core task"
-        if word.lower() in _HEAD_STOPS or len(words) == _HEAD_MAX_WORDS:
+        lowered = word.lower()
+        if lowered in _ARTICLES or lowered.endswith("ly"):  # "currently the chief executive of …"
+            continue
+        # "the player mentioned in …", "the individual known for …": the noun ends where a participle starts
+        if lowered in _HEAD_STOPS or (
+            words and (lowered.endswith("ed") or lowered in _IRREGULAR_PARTICIPLES)
+        ):
             break
+        if len(words) == _HEAD_MAX_WORDS:  # a long description, not "the X of Y": no one noun to look for
+            return None
         words.append(word)
     return " ".join(words) or None
 

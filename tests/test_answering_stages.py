@@ -62,6 +62,8 @@ def test_topic_tokens_leave_out_the_words_that_only_ask() -> None:
     tokens = topic_tokens("Who is the president of Finland according to the report?")
     assert "finland" in tokens and "presid" in tokens
     assert not {"who", "report", "accord"} & set(tokens)
+    # "the individual" says a person is wanted, not what the question is about
+    assert "individu" not in topic_tokens("Who is the individual accused of fraud?")
 
 
 def test_the_question_in_a_long_message_is_its_asking_sentence() -> None:
@@ -201,3 +203,17 @@ def test_figures_and_dates_asked_with_what_get_their_type(question: str, kind: A
 def test_head_noun_stops_at_the_preposition() -> None:
     assert head_noun("What is NATO's core task according to Stoltenberg?") == "core task"
     assert head_noun("Who is the president of Finland?") == "president"
+
+
+@pytest.mark.parametrize(
+    ("question", "head"),
+    [
+        ("Who is the player mentioned in articles from The Guardian?", "player"),  # a participle ends it
+        ("Who is the individual known for his impact on AI?", "individual"),
+        ("Who is currently the chief executive of Northwind?", "chief executive"),
+        # a long description is not "the X of Y": no one noun the answer must hold
+        ("Who is the Silicon Valley figure that has become known for his views on AI?", None),
+    ],
+)
+def test_head_noun_is_the_noun_phrase_only(question: str, head: str | None) -> None:
+    assert head_noun(question) == head

@@ -30,7 +30,7 @@ CUE_WORDS = frozenset(
         "who whom whose what which when where why how many much percentage percent share number proportion "
         "year date day name kind mentioned article articles report reported according considering information "
         "based latest newest recent recently current currently now still today yesterday week weeks month "
-        "months because figure figures amount"
+        "months because figure figures amount individual entity entities"
     ).split()
 )
 
