@@ -6,14 +6,14 @@ import json
 from datetime import date
 from pathlib import Path
 
-import numpy as np
 import pytest
+from answering_support import make_query
 
 from retrieval.answering.compose import Draft, clip, merge
 from retrieval.answering.decide import Decision, confidence, decide
 from retrieval.answering.evidence import Evidence
 from retrieval.answering.params import Params, load_params
-from retrieval.answering.query import Query, constraints_of, question_of, topic_tokens
+from retrieval.answering.query import constraints_of, question_of, topic_tokens
 from retrieval.answering.rank import Candidate, conflicts, coverage, missing
 from retrieval.answering.spans import date_completeness, typed_score
 from retrieval.passages import Sentence
@@ -21,20 +21,6 @@ from retrieval.qtypes import AnswerType, answer_type, counted_noun, head_noun
 from retrieval.types import ArticleMeta, Citation
 
 META = ArticleMeta(article_id="a1", file_name="a.txt", title="Tour report", published=date(2021, 7, 19))
-
-
-def make_query(text: str, kind: AnswerType = AnswerType.OTHER, **weights: float) -> Query:
-    """A Query built by hand: the given topic weights, no vector."""
-    return Query(
-        text=text,
-        resolved=text,
-        search_text=text,
-        kind=kind,
-        constraints=constraints_of(text),
-        weights=dict(weights),
-        aliases={},
-        vector=np.zeros(3, dtype=np.float32),
-    )
 
 
 def sentence(text: str, rank: int = 1) -> Sentence:

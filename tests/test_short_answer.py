@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-import numpy as np
 import pytest
+from answering_support import make_query
 
-from retrieval.answering.query import Query, constraints_of
+from retrieval.answering.query import Query
 from retrieval.answering.short import headline_style, short_answer
 from retrieval.dates import named_day
 from retrieval.passages import Sentence
@@ -28,16 +28,7 @@ class Articles:
 
 
 def query(text: str) -> Query:
-    return Query(
-        text=text,
-        resolved=text,
-        search_text=text,
-        kind=answer_type(text),
-        constraints=constraints_of(text),
-        weights={},
-        aliases={},
-        vector=np.zeros(3, dtype=np.float32),
-    )
+    return make_query(text, answer_type(text))
 
 
 def said(
