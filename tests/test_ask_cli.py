@@ -73,7 +73,9 @@ def test_ask_as_of_a_day_reads_last_week_from_it(env: dict[str, str], tmp_path: 
     assert answered.returncode == 0, answered.stderr
     answer = json.loads(answered.stdout)
     assert not answer["abstained"] and "187,000" in answer["text"]
-    assert answer["text"].startswith("As of 12 March 2024, per Arctic Wire:")
+    assert answer["text"].startswith(
+        "187,000. As of 12 March 2024, per Arctic Wire:"
+    )  # the count, then when and whose
     later = json.loads(run(env, "ask", question, "--as-of", "2024-06-18", "--json").stdout)
     assert later["abstained"] and "dated last week" in later["text"]
     bad = run(env, "ask", question, "--as-of", "last Tuesday")

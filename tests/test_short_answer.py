@@ -117,3 +117,16 @@ def test_open_questions_get_no_short_answer() -> None:
     quote = "Finland applied to join NATO after Russia invaded Ukraine."
     assert query("Why did Finland apply to join NATO?").kind is AnswerType.REASON
     assert said("Why did Finland apply to join NATO?", quote) is None
+
+
+def test_a_count_of_the_thing_asked_about_is_said_first() -> None:
+    quote = "Fire chief Dana Whitfield said 14 homes and 22 outbuildings were destroyed."
+    assert said("How many homes did the fire destroy?", quote) == "14"
+    # two counts of homes: which one answers is a guess
+    two = "Fire officials said 14 homes burned on Monday and 9 homes on Tuesday."
+    assert said("How many homes did the fire destroy?", two) is None
+
+
+def test_an_amount_asked_for_is_the_money_not_another_number() -> None:
+    quote = "Northwind reported revenue of $2.4 billion for 2023, up 8 percent, from 12 plants."
+    assert said("What was Northwind's revenue for 2023?", quote) == "$2.4 billion"

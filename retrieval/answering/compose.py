@@ -273,7 +273,9 @@ class ExtractiveComposer:
             short = (
                 short_answer(query, claim[0], self.pool, elsewhere) if number == 0 and not differ else None
             )
-            said = prompts.SHORT_ANSWER.format(answer=short.rstrip(".")) if short else ""
+            said = (
+                prompts.SHORT_ANSWER.format(answer=short[:1].upper() + short[1:].rstrip(".")) if short else ""
+            )
             lead = " ".join(filter(None, [said, lead]))
             part = f"{clip(claim[0].text, self.params.max_claim_chars)} {markers}"
             part = f"{lead} {part}" if lead else part

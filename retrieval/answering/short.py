@@ -1,9 +1,11 @@
-"""The answer in a few words: the one name, place or day the quoted sentence gives, said before the quote.
+"""The answer in a few words: the one name, place, day or figure the quoted sentence gives, said before it.
 
 "Who did he speak with?" answered by "He said he had spoken with Putin" opens with "Vladimir Putin.", the
 name the article gives him in full; "When …?" answered by "premieres on Thursday, Nov. 12", in an article
-of 17 September 2020, opens with "12 November 2020.". Only when the sentence holds exactly one such answer:
-a sentence naming two people, or two days, is quoted without a lead rather than with a guess.
+of 17 September 2020, opens with "12 November 2020."; "How many homes …?" answered by "14 homes and 22
+outbuildings were destroyed" opens with "14.". Only when the sentence holds exactly one such answer:
+a sentence naming two people, two days or two counts of the thing asked about is quoted without a lead
+rather than with a guess.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import re
 from collections.abc import Sequence
 
 from retrieval.answering.query import Query
-from retrieval.answering.spans import entities, fresh_spans
+from retrieval.answering.spans import entities, fresh_spans, is_the_figure
 from retrieval.answering.when import spoken
 from retrieval.dates import named_day
 from retrieval.passages import Sentence, SentencePool
@@ -78,9 +80,14 @@ def short_answer(
 ) -> str | None:
     """The answer ``sentence`` gives to ``query`` in a few words, or None when it is not one clear span
     (``elsewhere``: the other passages retrieved, where a surname's full form may be found)."""
-    if query.kind not in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.DATE):
+    if query.kind not in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.DATE, AnswerType.NUMBER):
         return None
     fresh = fresh_spans(query.kind, sentence.text, query.text, entities([sentence.text])[0])
+    if query.kind is AnswerType.NUMBER:
+        figures = list(
+            dict.fromkeys(t for t, label in fresh if is_the_figure(query.text, sentence.text, (t, label)))
+        )
+        return figures[0] if len(figures) == 1 else None
     if query.kind is AnswerType.DATE:
         published = sentence.article.published
         days = {day for text, _ in fresh if (day := named_day(text, reference=published)) is not None}

@@ -116,6 +116,12 @@ def _number_score(question: str, sentence: str, spans: list[tuple[str, str]]) ->
     return PARTIAL
 
 
+def is_the_figure(question: str, sentence: str, span: tuple[str, str]) -> bool:
+    """True when ``span`` is the kind of figure ``question`` asks for (money for "how much", a count of what
+    "how many X" counts), not merely some number."""
+    return _number_score(question, sentence, [span]) == 1.0
+
+
 def _number_labels(question: str) -> frozenset[str]:
     """A share wants a percentage, an amount of money wants money, "how many" wants a count."""
     if _SHARE.search(question):
