@@ -344,7 +344,9 @@ def test_restart_keeps_the_conversation_and_webhooks_work(
         hooked.start("newsbot ready")
         assert "via webhook" in hooked.output()
         follow = joined(users.ask(2024, "Where did he hold his press conference?"))
-        assert "Brussels" in follow and "Understood as:" in follow, follow
+        # the new process read "he" from the conversation the old one kept (whether the articles answer the
+        # follow-up is the eval's business: seeds conv-02)
+        assert "Understood as:" in follow and "Stoltenberg" in follow, follow
         forged = httpx.post(url, json={"update_id": 1, "message": {"message_id": 1, "date": 0, "text": "hi",
                             "chat": {"id": 2026, "type": "private"}}}, timeout=10)  # fmt: skip
         assert forged.status_code == 403  # no secret header: refused
