@@ -62,6 +62,7 @@ class BenchConfig:
     server: bool = True
     cold: bool = True
     seed: int = 20220515
+    ingest_recipes: tuple[str, ...] = ()  # whole-command `newsbot ingest` per NEWSBOT_CHUNK_VECTORS value
 
 
 @dataclass
@@ -522,7 +523,11 @@ def run_speed_bench(config: BenchConfig, progress: Callable[[str], None] = print
 
             progress(f"whole commands: newsbot ingest vs the recipe, {config.ingest_articles} articles")
             result.cold["ingest commands"] = ingest_vs_recipe(
-                newsbot_bin(), ingest_dir, config.work_dir / "commands", max(config.ingest_repeats, 1)
+                newsbot_bin(),
+                ingest_dir,
+                config.work_dir / "commands",
+                max(config.ingest_repeats, 1),
+                config.ingest_recipes,
             )
             write_outputs(result, config.out_dir)
     if config.server:
