@@ -221,12 +221,23 @@ def model_tokens(texts: list[str]) -> int:
     return sum(len(e.ids) for e in tokenizer.encode_batch(texts))
 
 
-def newsbot_embedded_texts(index: Index) -> list[str]:
-    """What newsbot gave the model for each chunk (title + chunk text), read back from the store."""
-    from retrieval.ingest import embedding_text
+def newsbot_embedded_texts(index: Index, recipe: str = "chunk") -> list[str]:
+    """What newsbot gave the model for its chunks under ``recipe`` (Settings.chunk_vectors), from the store."""
+    from retrieval.chunk_vectors import model_texts
     from retrieval.store import meta_from_chroma
+    from retrieval.types import Chunk
 
-    return [embedding_text(meta_from_chroma(m), text) for _, text, m in index._store.iter_chunk_rows()]
+    chunks, metas = [], {}
+    for chunk_id, text, m in index._store.iter_chunk_rows():
+        meta = meta_from_chroma(m)
+        metas[meta.article_id] = meta
+        chunks.append(
+            Chunk(
+                chunk_id, meta.article_id, int(m["position"]), text, int(m["start_char"]), int(m["end_char"])
+            )
+        )
+    chunks.sort(key=lambda c: (c.article_id, c.position))
+    return model_texts(chunks, metas, recipe)
 
 
 def bench_ingest(
@@ -259,7 +270,7 @@ def bench_ingest(
                     report = index.add([articles_dir])
                 runs[system].append((watch.seconds, report.chunks_written, memory.peak_delta_mb))
                 if repeat == 0:
-                    tokens[system] = model_tokens(newsbot_embedded_texts(index))
+                    tokens[system] = model_tokens(newsbot_embedded_texts(index, settings.chunk_vectors))
                 index.close()
                 last_newsbot = settings
             else:
