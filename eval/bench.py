@@ -62,6 +62,7 @@ class BenchConfig:
     server: bool = True
     cold: bool = True
     seed: int = 20220515
+    ingest_recipes: tuple[str, ...] = ()  # whole-command `newsbot ingest` per NEWSBOT_CHUNK_VECTORS value
 
 
 @dataclass
@@ -220,12 +221,23 @@ def model_tokens(texts: list[str]) -> int:
     return sum(len(e.ids) for e in tokenizer.encode_batch(texts))
 
 
-def newsbot_embedded_texts(index: Index) -> list[str]:
-    """What newsbot gave the model for each chunk (title + chunk text), read back from the store."""
-    from retrieval.ingest import embedding_text
+def newsbot_embedded_texts(index: Index, recipe: str = "chunk") -> list[str]:
+    """What newsbot gave the model for its chunks under ``recipe`` (Settings.chunk_vectors), from the store."""
+    from retrieval.chunk_vectors import model_texts
     from retrieval.store import meta_from_chroma
+    from retrieval.types import Chunk
 
-    return [embedding_text(meta_from_chroma(m), text) for _, text, m in index._store.iter_chunk_rows()]
+    chunks, metas = [], {}
+    for chunk_id, text, m in index._store.iter_chunk_rows():
+        meta = meta_from_chroma(m)
+        metas[meta.article_id] = meta
+        chunks.append(
+            Chunk(
+                chunk_id, meta.article_id, int(m["position"]), text, int(m["start_char"]), int(m["end_char"])
+            )
+        )
+    chunks.sort(key=lambda c: (c.article_id, c.position))
+    return model_texts(chunks, metas, recipe)
 
 
 def bench_ingest(
@@ -258,7 +270,7 @@ def bench_ingest(
                     report = index.add([articles_dir])
                 runs[system].append((watch.seconds, report.chunks_written, memory.peak_delta_mb))
                 if repeat == 0:
-                    tokens[system] = model_tokens(newsbot_embedded_texts(index))
+                    tokens[system] = model_tokens(newsbot_embedded_texts(index, settings.chunk_vectors))
                 index.close()
                 last_newsbot = settings
             else:
@@ -522,7 +534,11 @@ def run_speed_bench(config: BenchConfig, progress: Callable[[str], None] = print
 
             progress(f"whole commands: newsbot ingest vs the recipe, {config.ingest_articles} articles")
             result.cold["ingest commands"] = ingest_vs_recipe(
-                newsbot_bin(), ingest_dir, config.work_dir / "commands", max(config.ingest_repeats, 1)
+                newsbot_bin(),
+                ingest_dir,
+                config.work_dir / "commands",
+                max(config.ingest_repeats, 1),
+                config.ingest_recipes,
             )
             write_outputs(result, config.out_dir)
     if config.server:

@@ -47,6 +47,14 @@ def speed(
         int, typer.Option("--questions", min=1, help="Questions per pass (from the eval set).")
     ] = 20,
     skip_baseline: Annotated[bool, typer.Option("--skip-baseline", help="Measure newsbot only.")] = False,
+    ingest_recipes: Annotated[
+        str,
+        typer.Option(
+            "--ingest-recipes",
+            help="Also time the whole `newsbot ingest` command with each of these comma-separated "
+            "NEWSBOT_CHUNK_VECTORS values (chunk, sentences, late), in the same alternated run.",
+        ),
+    ] = "",
     ingest: Annotated[
         bool, typer.Option("--ingest/--skip-ingest", help="Run the real-model ingest comparison.")
     ] = True,
@@ -93,6 +101,7 @@ def speed(
         ingest_repeats=ingest_repeats,
         questions=questions,
         skip_baseline=skip_baseline,
+        ingest_recipes=tuple(r.strip() for r in ingest_recipes.split(",") if r.strip()),
         ingest=ingest,
         server=server,
         cold=cold,

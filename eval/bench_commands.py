@@ -19,6 +19,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Sequence
+from functools import partial
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
@@ -98,8 +100,14 @@ def cold_ask_vs_bare_import(
     return _summary(_alternate(commands, repeats), "bare import")
 
 
-def ingest_vs_recipe(newsbot: str, articles_dir: Path, work_dir: Path, repeats: int) -> dict[str, Any]:
-    """``newsbot ingest`` against the recipe command (torch model if installed, and ONNX), fresh stores each run."""
+def ingest_vs_recipe(
+    newsbot: str, articles_dir: Path, work_dir: Path, repeats: int, recipes: Sequence[str] = ()
+) -> dict[str, Any]:
+    """``newsbot ingest`` against the recipe command (torch model if installed, and ONNX), fresh stores each run.
+
+    ``recipes``: also time ``newsbot ingest`` with each of these ``NEWSBOT_CHUNK_VECTORS`` values (the plain
+    ``newsbot ingest`` row runs with the environment's setting).
+    """
     root = Path(__file__).resolve().parent.parent
 
     def fresh() -> Path:
@@ -107,10 +115,11 @@ def ingest_vs_recipe(newsbot: str, articles_dir: Path, work_dir: Path, repeats: 
         folder.mkdir(parents=True)
         return folder
 
-    def run(args_for: Any) -> float:
+    def run(args_for: Any, extra: dict[str, str] | None = None) -> float:
         folder = fresh()
         try:
-            return timed_command(args_for(folder), _env(folder, "ingest_cmd") | {"PYTHONPATH": str(root)})
+            env = _env(folder, "ingest_cmd") | {"PYTHONPATH": str(root)} | (extra or {})
+            return timed_command(args_for(folder), env)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -118,6 +127,10 @@ def ingest_vs_recipe(newsbot: str, articles_dir: Path, work_dir: Path, repeats: 
     commands: dict[str, Any] = {
         "newsbot ingest": lambda: run(lambda _f: [newsbot, "ingest", str(articles_dir)])
     }
+    for vectors in recipes:
+        commands[f"newsbot ingest, NEWSBOT_CHUNK_VECTORS={vectors}"] = partial(
+            run, lambda _f: [newsbot, "ingest", str(articles_dir)], {"NEWSBOT_CHUNK_VECTORS": vectors}
+        )
     if _installed("llama_index.embeddings.huggingface"):
         commands["recipe (torch model)"] = lambda: run(
             lambda f: [*recipe, str(f / "recipe"), "--model", "torch"]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from retrieval.chunk_vectors import chunk_embeddings
 from retrieval.chunking import chunk_article
 from retrieval.config import Settings
-from retrieval.errors import IndexDamagedError, IngestError, StorageFullError
+from retrieval.errors import ConfigError, IndexDamagedError, IngestError, StorageFullError
 from retrieval.storage_errors import store_failure
 from retrieval.store import ArticleRecord, ChunkStore
 from retrieval.types import Article, ArticleMeta, Chunk, IngestReport, SkippedFile
@@ -106,6 +106,22 @@ def embedding_text(meta: ArticleMeta, chunk_text: str) -> str:
     return f"{title}\n{chunk_text}" if title else chunk_text
 
 
+def vector_recipe(settings: Settings, embed_model: BaseEmbedding) -> str:
+    """The chunk-vector recipe ingest uses: ``Settings.chunk_vectors``, except that the default ``late`` needs
+    the ONNX model's token states, so a model without them (a llama-index embedding passed in) gets ``chunk``;
+    ``late`` asked for explicitly with such a model is a ConfigError."""
+    recipe = settings.chunk_vectors
+    if recipe == "late" and not hasattr(embed_model, "token_embeddings"):
+        if "chunk_vectors" in settings.model_fields_set:
+            raise ConfigError(
+                f"NEWSBOT_CHUNK_VECTORS=late needs the model's token states, which only the ONNX backend "
+                f"gives ({type(embed_model).__name__} has none): use NEWSBOT_EMBED_BACKEND=onnx, or "
+                "NEWSBOT_CHUNK_VECTORS=chunk or sentences"
+            )
+        return "chunk"
+    return recipe
+
+
 def _is_input_problem(exc: BaseException) -> bool:
     """True for errors one article's data can cause (a value Chroma refuses), not the store or the model."""
     return isinstance(exc, ValueError | TypeError) or type(exc).__name__ == "InvalidArgumentError"
@@ -130,7 +146,8 @@ class _Writer:
             if old is not None:
                 self.still_used.discard(old.meta.article_id)
                 replaced.append(old.meta.article_id)
-        embeddings = chunk_embeddings(self.embed_model, chunks, metas, self.recipe)
+        texts = {a.meta.article_id: a.text for a, _, _ in batch}
+        embeddings = chunk_embeddings(self.embed_model, chunks, metas, self.recipe, texts)
         store.write_chunks(chunks, metas, embeddings)
         store.commit(
             [(ArticleRecord(a.path, a.meta, len(cs)), a.text) for a, _, cs in batch],
@@ -201,7 +218,10 @@ def ingest(
         progress(0, total)
     done = 0
     writer = _Writer(
-        store, embed_model, {r.meta.article_id for r in existing.values()}, settings.chunk_vectors
+        store,
+        embed_model,
+        {r.meta.article_id for r in existing.values()},
+        vector_recipe(settings, embed_model),
     )
     for batch in _batches(plan.write, settings):
         written = batch

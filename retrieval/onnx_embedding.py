@@ -93,13 +93,9 @@ class OnnxEmbedding(BaseEmbedding):
         """Tokens the model sees for each text (special tokens included, after truncation)."""
         return [len(e.ids) for e in self._tokenizer.encode_batch(texts)]
 
-    def embed_array(self, texts: list[str]) -> np.ndarray:
-        """Unit vectors of ``texts`` as a (len(texts), dim) float32 array, in the order given."""
-        if not texts:
-            return np.zeros((0, 0), dtype=np.float32)
-        encodings = self._tokenizer.encode_batch(list(texts))
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        out: np.ndarray | None = None
+    def _batches(self, encodings: list[Any], output: str) -> Any:
+        """Run the model on ``encodings`` in length-sorted batches; yields (indices, ``output`` of the batch)."""
+        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
         for start in range(0, len(order), self.embed_batch_size):
             rows = order[start : start + self.embed_batch_size]
             width = max(len(encodings[i].ids) for i in rows)
@@ -113,11 +109,38 @@ class OnnxEmbedding(BaseEmbedding):
             with self._lock:  # one run at a time: the session already uses every core
                 session = self._open_session()
                 inputs = {name: feed[name] for name in self._input_names}
-                vectors = session.run(["sentence_embedding"], inputs)[0]
+                values = session.run([output], inputs)[0]
+            yield rows, values
+
+    def embed_array(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors of ``texts`` as a (len(texts), dim) float32 array, in the order given."""
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        out: np.ndarray | None = None
+        for rows, vectors in self._batches(self._tokenizer.encode_batch(list(texts)), "sentence_embedding"):
             if out is None:
                 out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
             out[rows] = vectors
         assert out is not None
+        return out
+
+    def token_embeddings(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The last layer's token states of each text (what mean pooling averages), with character offsets.
+
+        Per text: ``(states, offsets)``, ``states`` a (tokens, dim) float32 array and ``offsets`` a
+        (tokens, 2) int array of ``[start, end)`` character spans in the text, for the text's own tokens
+        (the special ``[CLS]`` and ``[SEP]`` tokens are left out). Truncated at ``max_length`` like
+        :meth:`embed_array`; a text gets the same states alone or in a batch (padding is masked out).
+        """
+        encodings = self._tokenizer.encode_batch(list(texts))
+        out: list[tuple[np.ndarray, np.ndarray]] = [
+            (np.zeros((0, 0), dtype=np.float32), np.zeros((0, 2), dtype=np.int64)) for _ in texts
+        ]
+        for rows, states in self._batches(encodings, "token_embeddings"):
+            for row, i in enumerate(rows):
+                own = np.flatnonzero(np.asarray(encodings[i].special_tokens_mask) == 0)
+                offsets = np.asarray(encodings[i].offsets, dtype=np.int64).reshape(-1, 2)
+                out[i] = (np.ascontiguousarray(states[row, own]), offsets[own])
         return out
 
     def _get_query_embedding(self, query: str) -> list[float]:

