@@ -107,18 +107,15 @@ def embedding_text(meta: ArticleMeta, chunk_text: str) -> str:
 
 
 def vector_recipe(settings: Settings, embed_model: BaseEmbedding) -> str:
-    """The chunk-vector recipe ingest uses: ``Settings.chunk_vectors``, except that the default ``late`` needs
-    the ONNX model's token states, so a model without them (a llama-index embedding passed in) gets ``chunk``;
-    ``late`` asked for explicitly with such a model is a ConfigError."""
+    """The chunk-vector recipe ingest uses (``Settings.chunk_vectors``); ``late`` needs the ONNX model's token
+    states, so with a model without them (a llama-index embedding passed in) it is a ConfigError."""
     recipe = settings.chunk_vectors
     if recipe == "late" and not hasattr(embed_model, "token_embeddings"):
-        if "chunk_vectors" in settings.model_fields_set:
-            raise ConfigError(
-                f"NEWSBOT_CHUNK_VECTORS=late needs the model's token states, which only the ONNX backend "
-                f"gives ({type(embed_model).__name__} has none): use NEWSBOT_EMBED_BACKEND=onnx, or "
-                "NEWSBOT_CHUNK_VECTORS=chunk or sentences"
-            )
-        return "chunk"
+        raise ConfigError(
+            f"NEWSBOT_CHUNK_VECTORS=late needs the model's token states, which only the ONNX backend "
+            f"gives ({type(embed_model).__name__} has none): use NEWSBOT_EMBED_BACKEND=onnx, or "
+            "NEWSBOT_CHUNK_VECTORS=chunk or sentences"
+        )
     return recipe
 
 

@@ -236,19 +236,17 @@ def test_late_needs_the_onnx_model(embed_model: Any) -> None:
     with pytest.raises(ConfigError, match="NEWSBOT_CHUNK_VECTORS"):
         load_settings(embed_backend="torch", chunk_vectors="late")
     assert load_settings(embed_backend="onnx", chunk_vectors="late").chunk_vectors == "late"
-    assert load_settings(embed_backend="torch").chunk_vectors == "chunk"  # torch has no token states
+    assert load_settings(embed_backend="torch").chunk_vectors == "chunk"
 
 
-def test_ingest_uses_late_with_the_onnx_model_and_chunk_with_a_model_without_token_states(
-    embed_model: Any,
-) -> None:
+def test_ingest_uses_the_recipe_asked_for_and_late_only_with_token_states(embed_model: Any) -> None:
     from retrieval.config import Settings
     from retrieval.errors import ConfigError
     from retrieval.ingest import vector_recipe
 
     model = _onnx(embed_model)
-    assert Settings().chunk_vectors == "late"
-    assert vector_recipe(Settings(), model) == "late"
+    assert Settings().chunk_vectors == "chunk"  # the default: the torch model's vectors, the eval's figures
+    assert vector_recipe(Settings(chunk_vectors="late"), model) == "late"
     assert vector_recipe(Settings(), CountingEmbedding()) == "chunk"  # e.g. a llama-index model passed in
     assert vector_recipe(Settings(chunk_vectors="sentences"), CountingEmbedding()) == "sentences"
     with pytest.raises(ConfigError, match="late"):
