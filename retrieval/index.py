@@ -352,6 +352,13 @@ class Index:
             raise QueryError(f"no article with id {article_id!r} in the index")
         return text
 
+    def article_texts(self, article_ids: Sequence[str]) -> dict[str, str]:
+        """The full texts of articles, by id, read in one lookup (ids not in the index are left out)."""
+        try:
+            return self._store.article_texts([(a, self._path_of.get(a)) for a in dict.fromkeys(article_ids)])
+        except Exception as exc:
+            raise store_failure(exc, self.settings, "cannot read the index") from exc
+
     def corpus_is_english(self) -> bool:
         """True when there are articles and none of their titles is clearly in another language."""
         self._refresh()

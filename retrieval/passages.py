@@ -53,8 +53,23 @@ class SentencePool:
                 self._spans.popitem(last=False)
         return entry
 
+    def _prefetch(self, article_ids: Sequence[str]) -> None:
+        """Read the articles not cached yet in one lookup (one store round trip instead of one each)."""
+        with self._lock:
+            missing = [a for a in dict.fromkeys(article_ids) if a not in self._spans]
+        if len(missing) < 2:
+            return
+        entries = {
+            a: (text, list(sentence_spans(text))) for a, text in self.index.article_texts(missing).items()
+        }
+        with self._lock:
+            self._spans.update(entries)
+            while len(self._spans) > _ARTICLES_CACHED:
+                self._spans.popitem(last=False)
+
     def sentences(self, hits: Sequence[Hit]) -> list[Sentence]:
         """Every sentence inside the hits, once each, in hit order."""
+        self._prefetch([hit.article.article_id for hit in hits])
         seen: set[tuple[str, int]] = set()
         found = []
         for rank, hit in enumerate(hits, start=1):

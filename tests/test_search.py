@@ -52,7 +52,7 @@ WEAK = [
         marks=pytest.mark.xfail(
             Settings().chunk_vectors == "late",
             strict=True,
-            reason="late chunk vectors (the default): the 'no-fly zone' passage is dense rank 5 (rank 1 with "
+            reason="late chunk vectors (NEWSBOT_CHUNK_VECTORS=late): the 'no-fly zone' passage is dense rank 5 (rank 1 with "
             "headline + chunk vectors), BM25 rank 1; fusion ties it with a 001 passage (dense 1, BM25 5), "
             "which wins the tie",
         ),
@@ -210,3 +210,9 @@ def test_source_filter_matches_the_source_field_of_records(dated_index: Index) -
         0
     ]
     assert top.article.url is None and top.article.published == date(2022, 4, 20)
+
+
+def test_articles_read_together_are_the_articles_read_one_by_one(seed_index: Index) -> None:
+    ids = [m.article_id for m in seed_index.articles()]
+    together = seed_index.article_texts([*ids, "no-such-article", ids[0]])
+    assert together == {article_id: seed_index.article_text(article_id) for article_id in ids}
