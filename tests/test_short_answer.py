@@ -130,3 +130,9 @@ def test_a_count_of_the_thing_asked_about_is_said_first() -> None:
 def test_an_amount_asked_for_is_the_money_not_another_number() -> None:
     quote = "Northwind reported revenue of $2.4 billion for 2023, up 8 percent, from 12 plants."
     assert said("What was Northwind's revenue for 2023?", quote) == "$2.4 billion"
+
+
+def test_a_figure_keeps_the_word_that_bounds_it() -> None:
+    # the entity model reads "200" alone here; "over 130" it reads whole
+    quote = "The alliance has over 130 fighter jets and over 200 ships positioned to protect its members."
+    assert said("How many ships has the alliance positioned?", quote) == "over 200"

@@ -44,6 +44,21 @@ def _modifier(name: str, sentence: str) -> bool:
     return re.search(rf"{re.escape(name)}-\w", sentence) is not None
 
 
+# "over 200 ships": the word before a figure that bounds it belongs to the answer ("200" would overstate it)
+_BOUND = re.compile(
+    r"\b(over|more than|nearly|almost|about|around|roughly|some|up to|at least|at most|fewer than|less than|"
+    r"under|approximately|an estimated)\s+$",
+    re.IGNORECASE,
+)
+
+
+def _qualified(figure: str, sentence: str) -> str:
+    """``figure`` with the bounding word just before it in ``sentence`` ("over 200"), if there is one."""
+    at = sentence.find(figure)
+    bound = _BOUND.search(sentence[max(0, at - 20) : at]) if at > 0 else None
+    return f"{bound.group(1)} {figure}" if bound else figure
+
+
 def _distinct(names: list[str]) -> list[str]:
     """The names, without those a longer one contains ("Altman" beside "Sam Altman"), in order, once each."""
     unique = list(dict.fromkeys(names))
@@ -87,7 +102,7 @@ def short_answer(
         figures = list(
             dict.fromkeys(t for t, label in fresh if is_the_figure(query.text, sentence.text, (t, label)))
         )
-        return figures[0] if len(figures) == 1 else None
+        return _qualified(figures[0], sentence.text) if len(figures) == 1 else None
     if query.kind is AnswerType.DATE:
         published = sentence.article.published
         days = {day for text, _ in fresh if (day := named_day(text, reference=published)) is not None}
