@@ -46,6 +46,15 @@ def test_a_text_gets_the_same_vector_alone_or_in_any_batch(onnx_model: OnnxEmbed
     assert np.allclose(onnx_model.get_query_embedding(NATO), alone[2], atol=1e-6)
 
 
+def test_short_texts_are_not_batched_with_a_much_longer_one(onnx_model: OnnxEmbedding) -> None:
+    # rows sorted by length: a new batch where a text is more than twice the batch's shortest
+    assert onnx_model._split([4, 2, 0, 3, 1], [10, 12, 19, 21, 45]) == [[4, 2, 0], [3], [1]]
+    texts = ["Finland applied.", "Finland applied to join NATO on Sunday after months of debate in Helsinki."]
+    together = onnx_model.embed_array(texts)
+    alone = np.stack([onnx_model.embed_array([t])[0] for t in texts])
+    assert np.abs(together - alone).max() < 1e-5
+
+
 def test_long_texts_are_truncated_at_the_model_window(onnx_model: OnnxEmbedding) -> None:
     long_start = " ".join(["Finland and Sweden applied to join NATO in May."] * 60)  # ~700 tokens
     assert onnx_model.token_counts([long_start]) == [MAX_SEQ_LENGTH]
