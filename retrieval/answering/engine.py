@@ -119,6 +119,11 @@ class AnswerEngine:
             query, hits, rank(query, hits, self.pool, self.params), self.pool, self.params.max_sources
         )
 
+    def _article_text(self, article_id: str) -> str:
+        """An article's text for the citation check, from the sentence pool's copy: an article id is the hash of
+        its text, so the copy read for this answer is the article as stored."""
+        return self.pool.article(article_id)[0]
+
     def ask(
         self,
         question: str,
@@ -176,7 +181,7 @@ class AnswerEngine:
             return self._nothing_found(original, started, time_scope(text, as_of or date.today()))
         draft = merge([d for d, _, _ in drafts]) if len(drafts) > 1 else drafts[0][0]
         stage = time.perf_counter()
-        checked = verified(draft.text, draft.citations, self.index.article_text)
+        checked = verified(draft.text, draft.citations, self._article_text)
         timings["verify"] = _ms(stage)
         if checked is None:  # pragma: no cover - every composer's draft was verified part by part
             log.error("a merged answer failed verification for %r", text[:80])
@@ -222,7 +227,7 @@ class AnswerEngine:
             except LLMError as exc:
                 log.warning("the %s composer failed (%s); falling back", composer.mode, type(exc).__name__)
                 continue
-            checked = verified(draft.text, draft.citations, self.index.article_text)
+            checked = verified(draft.text, draft.citations, self._article_text)
             if checked is None:
                 log.warning(
                     "the %s composer cited text that is not in the articles; falling back", composer.mode
