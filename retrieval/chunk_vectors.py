@@ -2,21 +2,20 @@
 
 Three recipes, chosen by ``Settings.chunk_vectors``:
 
-- ``late`` (default, "late chunking"): the model reads each article once, in windows of whole consecutive
-  sentences of at most 256 tokens (its window); a chunk's vector is the normalised mean of the last layer's
-  token states (what mean pooling averages) of the chunk's own tokens, as the model read them in their window.
-  A chunk across two windows averages over both. About the article's own tokens (0.61x ``chunk``'s on the
-  generated articles); needs the ONNX model's ``token_embeddings`` output, so the torch backend defaults
-  to ``chunk``. Windows may start with the headline (``LATE_HEADLINE``): measured, it was worse on every
-  suite and costs a headline per window, so they do not.
-- ``chunk``: the model reads each chunk with its article's headline in front. Neighbouring chunks share a
-  sentence and every chunk repeats the headline, so this reads about 1.7x the article's tokens.
+- ``chunk`` (default): the model reads each chunk with its article's headline in front. Neighbouring chunks
+  share a sentence and every chunk repeats the headline, so this reads about 1.7x the article's tokens.
+- ``late`` ("late chunking"): the model reads each article once, in windows of whole consecutive sentences of
+  at most 256 tokens (its window); a chunk's vector is the normalised mean of the last layer's token states
+  (what mean pooling averages) of the chunk's own tokens, as the model read them in their window. A chunk
+  across two windows averages over both. About the article's own tokens (0.61x ``chunk``'s on the generated
+  articles); needs the ONNX model's ``token_embeddings`` output. (Windows with the headline in front were
+  measured too: worse on every suite, and a headline per window.)
 - ``sentences``: each distinct sentence (and the headline) is embedded once, and a chunk's vector is the
   normalised mean of its pieces' unit vectors: about the article's own tokens, half the model work.
 
-The eval suites decide the default: ``late`` keeps every suite's answers (answerable right, unanswerable
-declined, CRAG) and gains a multihop question, with a better hit@1 and MRR on four suites of five
-(docs/BENCHMARKS.md, "Late chunking"). Sentence vectors for answering are computed at query time, for
+The eval suites decide the default: ``chunk`` gives the torch model's vectors; on the final engine ``late``
+answers one multihop question fewer, with a better hit@1 on four suites of five (docs/BENCHMARKS.md, "Late
+chunking"). Sentence vectors for answering are computed at query time, for
 retrieved chunks only, and cached (``retrieval/passages.py``).
 """
 
@@ -48,8 +47,6 @@ def chunk_pieces(meta: ArticleMeta, chunk: Chunk) -> list[str]:
 
 
 WINDOW_TOKENS = 256  # the model's max_seq_length, [CLS] and [SEP] included
-MAX_HEADLINE_TOKENS = 64  # a longer "headline" is not prefixed to late windows (it would crowd them out)
-LATE_HEADLINE = False  # windows without the headline: better on every suite (docs/BENCHMARKS.md)
 
 
 @lru_cache(maxsize=1)
@@ -69,10 +66,9 @@ def _tokenizer() -> Any:
 
 @dataclass(frozen=True)
 class _Window:
-    """One model input of the late recipe: ``prefix`` + ``text[start:end]`` of article ``article_id``."""
+    """One model input of the late recipe: ``text[start:end]`` of article ``article_id``."""
 
     article_id: str
-    prefix: str
     start: int
     end: int
 
@@ -88,20 +84,13 @@ def article_texts(chunks: Sequence[Chunk]) -> dict[str, str]:
     return {article_id: "".join(buffer) for article_id, buffer in buffers.items()}
 
 
-def _late_windows(
-    chunks: Sequence[Chunk], metas: dict[str, ArticleMeta], texts: dict[str, str], headline: bool
-) -> list[_Window]:
+def _late_windows(chunks: Sequence[Chunk], texts: dict[str, str]) -> list[_Window]:
     """Windows of whole consecutive sentences (a sentence too long for one is cut between tokens)."""
-    from retrieval.ingest import context_title
-
     tokenizer = _tokenizer()
+    budget = WINDOW_TOKENS - 2  # [CLS] and [SEP]
     windows: list[_Window] = []
     for article_id in dict.fromkeys(c.article_id for c in chunks):
         text = texts[article_id]
-        title = context_title(metas[article_id].title) if headline else ""
-        title_tokens = len(tokenizer.encode(title, add_special_tokens=False).ids) if title else 0
-        prefix = f"{title}\n" if title and title_tokens <= MAX_HEADLINE_TOKENS else ""
-        budget = WINDOW_TOKENS - 2 - (title_tokens if prefix else 0)
         spans = list(sentence_spans(text))
         units: list[tuple[int, int, int]] = []  # start, end, tokens
         for (start, end), encoding in zip(
@@ -121,16 +110,16 @@ def _late_windows(
         current: list[tuple[int, int, int]] = []
         for unit in units:
             if current and sum(u[2] for u in current) + unit[2] > budget:
-                windows.append(_Window(article_id, prefix, current[0][0], current[-1][1]))
+                windows.append(_Window(article_id, current[0][0], current[-1][1]))
                 current = []
             current.append(unit)
         if current:
-            windows.append(_Window(article_id, prefix, current[0][0], current[-1][1]))
+            windows.append(_Window(article_id, current[0][0], current[-1][1]))
     return windows
 
 
 def _window_texts(windows: Sequence[_Window], texts: dict[str, str]) -> list[str]:
-    return [w.prefix + texts[w.article_id][w.start : w.end] for w in windows]
+    return [texts[w.article_id][w.start : w.end] for w in windows]
 
 
 def model_texts(
@@ -147,10 +136,20 @@ def model_texts(
 
     if recipe == "late":
         texts = texts if texts is not None else article_texts(chunks)
-        return _window_texts(_late_windows(chunks, metas, texts, LATE_HEADLINE), texts)
+        return _window_texts(_late_windows(chunks, texts), texts)
     if recipe == "sentences":
         return list(dict.fromkeys(p for c in chunks for p in chunk_pieces(metas[c.article_id], c)))
     return [embedding_text(metas[c.article_id], c.text) for c in chunks]
+
+
+def require_token_states(model: BaseEmbedding) -> None:
+    """``late`` averages the model's token states; only the ONNX model gives them (else a ConfigError)."""
+    if not hasattr(model, "token_embeddings"):
+        raise ConfigError(
+            f"NEWSBOT_CHUNK_VECTORS=late needs the model's token states, which only the ONNX backend "
+            f"gives ({type(model).__name__} has none): use NEWSBOT_EMBED_BACKEND=onnx, or "
+            "NEWSBOT_CHUNK_VECTORS=chunk or sentences"
+        )
 
 
 def late_embeddings(
@@ -158,56 +157,29 @@ def late_embeddings(
     chunks: Sequence[Chunk],
     metas: dict[str, ArticleMeta],
     texts: dict[str, str] | None = None,
-    headline: bool | None = None,
 ) -> np.ndarray:
     """Unit vectors of ``chunks`` by late chunking (module docstring): each article read once, in windows."""
-    token_embeddings = getattr(model, "token_embeddings", None)
-    if token_embeddings is None:
-        raise ConfigError(
-            "NEWSBOT_CHUNK_VECTORS=late needs the model's token states, which only the ONNX backend gives: "
-            "use NEWSBOT_EMBED_BACKEND=onnx, or another NEWSBOT_CHUNK_VECTORS (chunk, sentences)"
-        )
+    require_token_states(model)
     texts = texts if texts is not None else article_texts(chunks)
-    windows = _late_windows(chunks, metas, texts, LATE_HEADLINE if headline is None else headline)
-    states = token_embeddings(_window_texts(windows, texts))
-    # Per article: every body token's state, its start in the article, and which window it came from.
-    body: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
-    heads: list[np.ndarray] = []  # per window: the sum of its headline tokens' states and their count
-    head_counts: list[int] = []
-    for number, (window, (vectors, offsets)) in enumerate(zip(windows, states, strict=True)):
-        cut = len(window.prefix)
-        in_body = offsets[:, 0] >= cut if len(offsets) else np.zeros(0, dtype=bool)
-        starts = offsets[in_body, 0] - cut + window.start
-        body.setdefault(window.article_id, []).append(
-            (vectors[in_body], starts, np.full(len(starts), number, dtype=np.int64))
-        )
-        heads.append(vectors[~in_body].sum(axis=0) if (~in_body).any() else np.zeros(0, dtype=np.float32))
-        head_counts.append(int((~in_body).sum()))
+    windows = _late_windows(chunks, texts)
+    states = model.token_embeddings(_window_texts(windows, texts))  # type: ignore[attr-defined]
+    # Per article: every token's state and where it starts in the article.
+    parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+    for window, (vectors, offsets) in zip(windows, states, strict=True):
+        starts = offsets[:, 0] + window.start if len(offsets) else np.zeros(0, dtype=np.int64)
+        parts.setdefault(window.article_id, []).append((vectors, starts))
     joined = {
-        a: (
-            np.concatenate([p[0] for p in parts]),
-            np.concatenate([p[1] for p in parts]),
-            np.concatenate([p[2] for p in parts]),
-        )
-        for a, parts in body.items()
+        a: (np.concatenate([v for v, _ in pieces]), np.concatenate([s for _, s in pieces]))
+        for a, pieces in parts.items()
     }
     out: list[np.ndarray | None] = []
     for chunk in chunks:
         if chunk.article_id not in joined:  # an article with no sentence at all: nothing was read
             out.append(None)
             continue
-        vectors, starts, numbers = joined[chunk.article_id]
+        vectors, starts = joined[chunk.article_id]
         inside = (starts >= chunk.start_char) & (starts < chunk.end_char)
-        if not inside.any():
-            out.append(None)
-            continue
-        total = vectors[inside].sum(axis=0)
-        count = int(inside.sum())
-        for number in np.unique(numbers[inside]):
-            if head_counts[number]:
-                total = total + heads[number]
-                count += head_counts[number]
-        out.append(total / count)
+        out.append(vectors[inside].mean(axis=0) if inside.any() else None)
     missing = [i for i, v in enumerate(out) if v is None]
     if missing:  # a chunk none of whose tokens the model saw (not expected: every sentence is in a window)
         from retrieval.ingest import embedding_text

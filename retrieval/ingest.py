@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from retrieval.chunk_vectors import chunk_embeddings
+from retrieval.chunk_vectors import chunk_embeddings, require_token_states
 from retrieval.chunking import chunk_article
 from retrieval.config import Settings
-from retrieval.errors import ConfigError, IndexDamagedError, IngestError, StorageFullError
+from retrieval.errors import IndexDamagedError, IngestError, StorageFullError
 from retrieval.storage_errors import store_failure
 from retrieval.store import ArticleRecord, ChunkStore
 from retrieval.types import Article, ArticleMeta, Chunk, IngestReport, SkippedFile
@@ -107,16 +107,11 @@ def embedding_text(meta: ArticleMeta, chunk_text: str) -> str:
 
 
 def vector_recipe(settings: Settings, embed_model: BaseEmbedding) -> str:
-    """The chunk-vector recipe ingest uses (``Settings.chunk_vectors``); ``late`` needs the ONNX model's token
-    states, so with a model without them (a llama-index embedding passed in) it is a ConfigError."""
-    recipe = settings.chunk_vectors
-    if recipe == "late" and not hasattr(embed_model, "token_embeddings"):
-        raise ConfigError(
-            f"NEWSBOT_CHUNK_VECTORS=late needs the model's token states, which only the ONNX backend "
-            f"gives ({type(embed_model).__name__} has none): use NEWSBOT_EMBED_BACKEND=onnx, or "
-            "NEWSBOT_CHUNK_VECTORS=chunk or sentences"
-        )
-    return recipe
+    """The chunk-vector recipe ingest uses (``Settings.chunk_vectors``), checked before any work: ``late`` with a
+    model without token states (a llama-index embedding passed in) is a ConfigError."""
+    if settings.chunk_vectors == "late":
+        require_token_states(embed_model)
+    return settings.chunk_vectors
 
 
 def _is_input_problem(exc: BaseException) -> bool:
