@@ -45,27 +45,23 @@ class SentencePool:
             if article_id in self._spans:
                 self._spans.move_to_end(article_id)
                 return self._spans[article_id]
-        text = self.index.article_text(article_id)
-        entry = (text, list(sentence_spans(text)))
-        with self._lock:
-            self._spans[article_id] = entry
-            while len(self._spans) > _ARTICLES_CACHED:
-                self._spans.popitem(last=False)
-        return entry
+        return self._keep({article_id: self.index.article_text(article_id)})[article_id]
 
     def _prefetch(self, article_ids: Sequence[str]) -> None:
         """Read the articles not cached yet in one lookup (one store round trip instead of one each)."""
         with self._lock:
             missing = [a for a in dict.fromkeys(article_ids) if a not in self._spans]
-        if len(missing) < 2:
-            return
-        entries = {
-            a: (text, list(sentence_spans(text))) for a, text in self.index.article_texts(missing).items()
-        }
+        if len(missing) >= 2:
+            self._keep(self.index.article_texts(missing))
+
+    def _keep(self, texts: dict[str, str]) -> dict[str, tuple[str, list[tuple[int, int]]]]:
+        """Cache the articles' texts with their sentence spans (the oldest go past the limit); the entries."""
+        entries = {article_id: (text, list(sentence_spans(text))) for article_id, text in texts.items()}
         with self._lock:
             self._spans.update(entries)
             while len(self._spans) > _ARTICLES_CACHED:
                 self._spans.popitem(last=False)
+        return entries
 
     def sentences(self, hits: Sequence[Hit]) -> list[Sentence]:
         """Every sentence inside the hits, once each, in hit order."""
