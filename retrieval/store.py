@@ -327,20 +327,21 @@ class ChunkStore:
         return documents[0] if documents else None
 
     def article_texts(self, wanted: Sequence[tuple[str, str | None]]) -> dict[str, str]:
-        """The full texts of committed articles, by id, for (article id, path) pairs: one lookup for all
-        whose path is known, then :meth:`article_text` for the rest. Articles not found are left out."""
+        """The full texts of committed articles, by id, for (article id, path) pairs: one key lookup for all
+        whose path is known, then a scan (:meth:`article_text`) for the rest. Articles not found are left out."""
         keyed = {_record_id(path): article_id for article_id, path in wanted if path is not None}
         found: dict[str, str] = {}
         if keyed:
             got = self._manifest.get(ids=list(keyed), include=["documents", "metadatas"])
-            for documents, metadata in zip(
+            asked = set(keyed.values())
+            for document, metadata in zip(
                 got.get("documents") or [], got.get("metadatas") or [], strict=False
             ):
                 article_id = metadata.get("article_id") if metadata else None
-                if article_id in keyed.values() and documents is not None:
-                    found[str(article_id)] = documents
-        for article_id, path in wanted:
-            if article_id not in found and (text := self.article_text(article_id, path)) is not None:
+                if article_id in asked and document is not None:
+                    found[str(article_id)] = document
+        for article_id, _ in wanted:  # the key lookup above was tried already: straight to the scan
+            if article_id not in found and (text := self.article_text(article_id)) is not None:
                 found[article_id] = text
         return found
 
