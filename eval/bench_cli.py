@@ -101,7 +101,7 @@ def speed(
         ingest_repeats=ingest_repeats,
         questions=questions,
         skip_baseline=skip_baseline,
-        ingest_recipes=tuple(r.strip() for r in ingest_recipes.split(",") if r.strip()),
+        ingest_recipes=_recipes(ingest_recipes),
         ingest=ingest,
         server=server,
         cold=cold,
@@ -138,6 +138,24 @@ def _sizes(text: str, option: str) -> tuple[str, ...]:
     if unknown or not chosen:
         raise typer.BadParameter(
             f"unknown size(s) {unknown}; choose from {', '.join(SIZES)}", param_hint=option
+        )
+    return chosen
+
+
+def _recipes(text: str) -> tuple[str, ...]:
+    """The ``--ingest-recipes`` values, refused up front if one is no NEWSBOT_CHUNK_VECTORS value (the
+    commands that use them run late in a long bench)."""
+    from typing import get_args
+
+    from retrieval.config import Settings
+
+    known = get_args(Settings.model_fields["chunk_vectors"].annotation)
+    chosen = tuple(r.strip() for r in text.split(",") if r.strip())
+    unknown = [r for r in chosen if r not in known]
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown chunk-vector recipe(s) {unknown}; choose from {', '.join(known)}",
+            param_hint="--ingest-recipes",
         )
     return chosen
 

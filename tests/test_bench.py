@@ -134,3 +134,15 @@ def test_bench_fidelity_passes_with_the_torch_extra() -> None:
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output[result.output.index("{") :])
     assert figures["passed"] and figures["sentences"]["min"] >= 0.99
+
+
+def test_an_unknown_ingest_recipe_is_refused_before_the_bench_runs(tmp_path: Path) -> None:
+    app = typer.Typer()
+    app.command("noop")(lambda: None)  # a second command keeps `bench` a sub-command
+    register(app)
+    result = CliRunner().invoke(
+        app, ["bench", "speed", "--ingest-recipes", "chunk,lately", "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 2
+    assert "lately" in result.output and "late" in result.output
+    assert not (tmp_path / "out").exists()  # nothing was generated or measured
