@@ -1,6 +1,6 @@
 """Fit the answering engine's decision model over every eval suite, with cross-validation.
 
-    python -m eval.fit [--folds 5] [--c 1.0] [--write]
+    python -m eval.fit [--folds 5] [--c 1.0] [--write] [--bound]
 
 For every question of every suite it runs the engine's own pipeline (Query → retrieve → rank → evidence) on
 a fresh index of that suite's corpus, records the evidence features and whether the answer the engine would
@@ -194,6 +194,11 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="store the model in params.json")
     parser.add_argument("--dump", type=Path, help="also write every question's features here (JSON)")
     parser.add_argument("--rows", type=Path, help="fit on features dumped by an earlier --dump run")
+    parser.add_argument(
+        "--bound",
+        action="store_true",
+        help="also report what each suite's features allow at best (eval.bound)",
+    )
     args = parser.parse_args()
     from retrieval.answering.params import PARAMS_FILE, load_params
 
@@ -218,6 +223,10 @@ def main() -> None:
                 ]
             )
         )
+    if args.bound:
+        from eval.bound import report_bounds
+
+        report_bounds(rows)
     x = np.array([r.features for r in rows])
     y = np.array([float(r.right) for r in rows])
     sizes = {s: sum(1 for r in rows if r.suite == s) for s in {r.suite for r in rows}}
