@@ -65,6 +65,22 @@ def test_each_line_is_a_boundary_even_without_punctuation() -> None:
     ]
 
 
+def test_the_items_of_a_snippet_or_listing_are_sentences_of_their_own() -> None:
+    text = (
+        "Jun 4, 2023 ... iPhone 11: Key Takeaways · The iPhone 11, released on September 20, 2019, is now "
+        "older. • None of that matters."
+    )
+    assert sentences(text) == [
+        "Jun 4, 2023 ... iPhone 11: Key Takeaways",
+        "The iPhone 11, released on September 20, 2019, is now older.",
+        "None of that matters.",
+    ]
+
+
+def test_a_middle_dot_inside_a_word_is_not_a_separator() -> None:
+    assert sentences("The Catalan name l·l is kept. Next.") == ["The Catalan name l·l is kept.", "Next."]
+
+
 def test_a_sentence_does_not_run_across_a_line_break() -> None:
     text = "Both joined on May 15\nThe next day markets rose."
     assert sentences(text) == ["Both joined on May 15", "The next day markets rose."]
@@ -96,7 +112,8 @@ def assert_spans_verbatim(text: str) -> None:
         assert piece == piece.strip(), f"span has untrimmed whitespace: {piece!r}"
         covered.update(range(start, end))
         previous_end = end
-    lost = [i for i, char in enumerate(text) if not char.isspace() and i not in covered]
+    # an item separator (" · ", " • ") is the one thing that belongs to no sentence
+    lost = [i for i, char in enumerate(text) if not char.isspace() and char not in "·•" and i not in covered]
     assert not lost, f"characters outside every sentence: {text[lost[0] : lost[0] + 40]!r}"
 
 
@@ -115,6 +132,7 @@ def test_spans_are_verbatim_ordered_and_lose_nothing_in_the_seeds(seeds_dir: Pat
         "Wait!!! What?! Yes.\r\nWindows line.\tTabbed sentence.",
         "no punctuation at all",
         "U.S. officials said so. i.e. lower case after. 3.14 is pi.",
+        "Schedule · Episode 17: Sunday · · Episode 18 •  ",
     ],
 )
 def test_spans_are_verbatim_for_awkward_text(text: str) -> None:
