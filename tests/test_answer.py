@@ -27,14 +27,7 @@ ANSWERABLE = [
     ("What share of Finns backed membership in 2017?", ["19 percent"], "002"),
     ("When will NATO defence ministers meet?", ["March 16"], "002"),
     ("When did the Social Democrats' party board decide to back membership?", ["May 15, 2022"], "000"),
-    pytest.param(
-        "On which day did Niniisto speak with Putin?",
-        ["Saturday"],
-        "000",
-        # "He said he had spoken with Putin on Saturday": the name is one sentence back and a bare weekday
-        # reads as an incomplete date, so the model fitted over every suite (eval.fit) declines it.
-        marks=pytest.mark.xfail(strict=True, reason="declined by the cross-suite decision model"),
-    ),
+    ("On which day did Niniisto speak with Putin?", ["Saturday"], "000"),
     ("Which country wants Sweden and Finland to stop supporting the PKK?", ["Turkey"], "000"),
     ("Which Kurdish militant group does Turkey want Sweden and Finland to stop supporting?", ["PKK"], "000"),
     ("What would Sweden refuse to allow on its soil?", ["nuclear weapons"], "001"),

@@ -72,6 +72,13 @@ def test_another_year_conflicts_and_no_year_does_not() -> None:
     assert not conflicts(query, "Pogacar won the Tour de France.")
 
 
+def test_another_member_of_the_series_conflicts() -> None:
+    query = make_query("Which director won Best Director at the 93rd Academy Awards?")
+    assert conflicts(query, "The 90th Academy Awards ceremony honored the best films of 2017.")
+    assert not conflicts(query, "Chloé Zhao won best director at the 93rd Academy Awards.")
+    assert not conflicts(query, "Chloé Zhao won best director.")
+
+
 def test_missing_counts_the_question_figures_a_passage_lacks() -> None:
     query = make_query("When does season 4 of The Crown premiere in 2020?")
     assert missing(query, "Season 3 premiered in 2019.") == 1.0

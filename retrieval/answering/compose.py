@@ -205,7 +205,12 @@ class ExtractiveComposer:
         for i, other in enumerate(ranked[1:], start=1):  # another article saying the same backs the claim
             same_article = other.sentence.article.article_id == best.sentence.article.article_id
             similar = float(vectors[i] @ vectors[0]) >= params.support_similarity
-            if not same_article and similar and not _disagree(best.sentence, other.sentence):
+            if (
+                not same_article
+                and similar
+                and not other.conflict
+                and not _disagree(best.sentence, other.sentence)
+            ):
                 claims[0].append(other.sentence)
                 used.add(i)
                 break
@@ -213,7 +218,9 @@ class ExtractiveComposer:
         wants_more = kind in (AnswerType.LIST, AnswerType.REASON, AnswerType.OTHER, AnswerType.NUMBER)
         ratio = params.second_claim_ratio - (params.list_ratio_discount if kind is AnswerType.LIST else 0.0)
         for i, other in enumerate(ranked[1:] if wants_more else [], start=1):
-            if i in used or other.score < ratio * best.score or (query.needs_type and not other.typed):
+            if i in used or other.conflict or other.score < ratio * best.score:
+                continue  # a passage that breaks the question's year or series answers another question
+            if query.needs_type and not other.typed:
                 continue
             differs = kind is AnswerType.NUMBER and _disagree(best.sentence, other.sentence)
             if kind is AnswerType.NUMBER and not differs:

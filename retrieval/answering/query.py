@@ -18,6 +18,7 @@ from retrieval.answering.when import TimeScope, time_scope
 from retrieval.conversation import content_words
 from retrieval.index import Index
 from retrieval.lexical import tokenize
+from retrieval.numbered import numbered
 from retrieval.qtypes import AnswerType, answer_type, proper_names
 from retrieval.sentences import sentence_spans
 
@@ -43,6 +44,9 @@ class Constraints:
     numbers: frozenset[str] = frozenset()  # figures other than years, as written
     names: tuple[str, ...] = ()  # capitalised names the question mentions
     quoted: tuple[str, ...] = ()  # phrases in quotation marks
+    series: tuple[
+        tuple[str, frozenset[int]], ...
+    ] = ()  # which one of a series: ("season", {4}) (numbered.py)
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,7 +81,7 @@ def question_of(message: str) -> str:
 
 
 def constraints_of(text: str) -> Constraints:
-    """Years, other figures, names and quoted phrases in ``text``."""
+    """Years, other figures, names, quoted phrases and numbered series ("season 4") in ``text``."""
     years = frozenset(int(m.group(1)) for m in YEAR.finditer(text))
     numbers = frozenset(
         n for n in _NUMBER.findall(text) if not (len(n) == 4 and n.isdigit() and int(n) in years)
@@ -87,6 +91,7 @@ def constraints_of(text: str) -> Constraints:
         numbers=numbers,
         names=tuple(sorted(proper_names(text))),
         quoted=tuple(m.group(1).strip() for m in _QUOTED.finditer(text)),
+        series=tuple(sorted(numbered(text).items())),
     )
 
 

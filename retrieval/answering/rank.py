@@ -17,6 +17,7 @@ from retrieval.answering.params import Params
 from retrieval.answering.query import YEAR, Query
 from retrieval.answering.spans import entities, typed_score
 from retrieval.lexical import tokenize
+from retrieval.numbered import breaks
 from retrieval.passages import Sentence, SentencePool
 from retrieval.qtypes import has_answer
 from retrieval.types import Hit
@@ -54,7 +55,10 @@ def coverage(query: Query, tokens: frozenset[str] | set[str]) -> float:
 
 
 def conflicts(query: Query, text: str) -> bool:
-    """True when ``text`` names years and none of them is a year the question asks about."""
+    """True when ``text`` names years and none of them is a year the question asks about, or numbers a series
+    the question names only otherwise (season 10 for "season 4", the 90th for "the 93rd Academy Awards")."""
+    if breaks(dict(query.constraints.series), text):
+        return True
     if not query.constraints.years:
         return False
     years = {int(m.group(1)) for m in YEAR.finditer(text)}
