@@ -8,7 +8,7 @@ import pytest
 from answering_support import make_query
 
 from retrieval.answering.query import Query
-from retrieval.answering.short import headline_style, short_answer
+from retrieval.answering.short import headline_style, short_answer, title_case
 from retrieval.dates import named_day
 from retrieval.passages import Sentence
 from retrieval.qtypes import AnswerType, answer_type
@@ -136,3 +136,17 @@ def test_a_figure_keeps_the_word_that_bounds_it() -> None:
     # the entity model reads "200" alone here; "over 130" it reads whole
     quote = "The alliance has over 130 fighter jets and over 200 ships positioned to protect its members."
     assert said("How many ships has the alliance positioned?", quote) == "over 200"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("NFL Commissioners and Presidents.", True),
+        ("Vanguard's New CEO Says Advisors' Jobs Are in Jeopardy.", True),
+        ("Governor Ellen Park declared a state of emergency for Harlan County on Wednesday.", False),
+        ("Wimbledon 2019 – women's singles: Serena Williams and Johanna Konta", False),
+        ("Finland.", False),  # one word is a name, not a line of title case
+    ],
+)
+def test_title_case_is_every_word_capitalised(text: str, expected: bool) -> None:
+    assert title_case(text) is expected

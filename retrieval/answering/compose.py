@@ -22,7 +22,7 @@ from retrieval.answering.evidence import Evidence, mentions, window_tokens
 from retrieval.answering.params import Params
 from retrieval.answering.query import CUE_WORDS, Query
 from retrieval.answering.rank import Candidate, coverage
-from retrieval.answering.short import short_answer
+from retrieval.answering.short import short_answer, title_case
 from retrieval.answering.when import spoken
 from retrieval.citations import MARKER
 from retrieval.conversation import Conversation, content_words
@@ -183,7 +183,10 @@ class ExtractiveComposer:
         carries_on = bool(_PRONOUN_START.match(following.text)) and bool(
             (own & set(tokenize([following.text])[0])) - candidate.tokens
         )
-        if lead_in or reason or listing or carries_on:
+        # "NFL Commissioners and Presidents." then "In 2006, Roger Goodell was chosen as …": a title-case line
+        # introduces the sentence that answers
+        introduces = query.needs_type and title_case(sentence.text) and not title_case(following.text)
+        if lead_in or reason or listing or carries_on or introduces:
             return self.pool.joined(sentence, following)
         return sentence
 

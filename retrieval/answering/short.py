@@ -39,6 +39,13 @@ def headline_style(text: str) -> bool:
     return capitals >= HEADLINE_CAPITALS * len(words)
 
 
+def title_case(text: str) -> bool:
+    """True when every word of ``text`` (small words aside) starts with a capital: a headline, or a line
+    naming a section ("NFL Commissioners and Presidents.")."""
+    words = [w for w in _WORD.findall(text) if w.lower() not in _SMALL_WORDS]
+    return len(words) >= 2 and all(w[0].isupper() for w in words)
+
+
 def _modifier(name: str, sentence: str) -> bool:
     """ "Arkansas-based", "Kremlin-backed": the name qualifies a word; it is not what the sentence names."""
     return re.search(rf"{re.escape(name)}-\w", sentence) is not None
