@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from retrieval.lexical import tokenize
+
 
 class AnswerType(StrEnum):
     """The shape of answer a question asks for."""
@@ -94,8 +96,10 @@ def has_answer(kind: AnswerType, sentence: str, question: str) -> bool:
     if kind is AnswerType.DATE:
         return bool(_DATE.search(sentence))
     if kind in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.LIST):
-        asked = {word.lower() for name in proper_names(question) for word in name.split()}
-        return any(any(word.lower() not in asked for word in name.split()) for name in proper_names(sentence))
+        # "the olympic games" asked in lower case: the sentence's "Olympics" is the question's own word
+        asked = set(tokenize([question])[0])
+        names = proper_names(sentence)
+        return any(not set(tokens) <= asked for tokens in tokenize(list(names))) if names else False
     if kind is AnswerType.REASON:
         return bool(_REASON.search(sentence))
     return True

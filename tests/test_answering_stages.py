@@ -17,7 +17,7 @@ from retrieval.answering.query import constraints_of, question_of, topic_tokens
 from retrieval.answering.rank import Candidate, conflicts, coverage, missing
 from retrieval.answering.spans import date_completeness, typed_score
 from retrieval.passages import Sentence
-from retrieval.qtypes import AnswerType, answer_type, counted_noun, head_noun
+from retrieval.qtypes import AnswerType, answer_type, counted_noun, has_answer, head_noun
 from retrieval.types import ArticleMeta, Citation
 
 META = ArticleMeta(article_id="a1", file_name="a.txt", title="Tour report", published=date(2021, 7, 19))
@@ -115,6 +115,14 @@ def test_a_name_the_question_already_has_is_not_an_answer() -> None:
     question = "Who is Finland's president?"
     assert typed_score(AnswerType.PERSON, "Finland votes.", question, (("Finland", "GPE"),)) == 0.0
     assert typed_score(AnswerType.PERSON, "Niinisto said.", question, (("Niinisto", "PERSON"),)) == 1.0
+
+
+def test_the_questions_own_words_in_capitals_are_not_an_answer() -> None:
+    question = "which city hosted the olympic games in 2008?"
+    assert not has_answer(
+        AnswerType.PLACE, "A city to host the Olympic Games, as the Olympics are.", question
+    )
+    assert has_answer(AnswerType.PLACE, "In 2008 the Olympic Games were held in Beijing.", question)
 
 
 # --- decide -----------------------------------------------------------------------------------------------
