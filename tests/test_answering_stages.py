@@ -108,13 +108,33 @@ def test_a_share_wants_a_percentage_and_a_count_wants_a_number() -> None:
     spans = (("41 percent", "PERCENT"),)
     assert typed_score(AnswerType.NUMBER, "41 percent agree", "What share of Swedes agree?", spans) == 1.0
     count = typed_score(AnswerType.NUMBER, "41 percent agree", "How many troops does it have?", spans)
-    assert count == Params().rule_only_type < 1.0  # a figure, but not the count the entity model would back
+    assert count == 0.0  # the entity model read the figure as a percentage: it counts nothing
+    bare = typed_score(AnswerType.NUMBER, "41 agree", "How many troops does it have?", ())
+    assert bare == Params().rule_only_type < 1.0  # a figure the entity model did not read: the rule, for less
 
 
 def test_a_name_the_question_already_has_is_not_an_answer() -> None:
     question = "Who is Finland's president?"
     assert typed_score(AnswerType.PERSON, "Finland votes.", question, (("Finland", "GPE"),)) == 0.0
     assert typed_score(AnswerType.PERSON, "Niinisto said.", question, (("Niinisto", "PERSON"),)) == 1.0
+
+
+def test_what_the_model_read_as_something_else_is_no_answer_to_the_rule_either() -> None:
+    money = "What was Tesla's revenue in Q3 2019?"
+    call = "Tesla (TSLA 4.20%) Q3 2019 Earnings Call Oct 23, 2019, 6:30 p.m. ET."
+    read = (("4.20%", "PERCENT"), ("Oct 23, 2019", "DATE"), ("6:30 p.m.", "TIME"))
+    assert typed_score(AnswerType.NUMBER, call, money, read) == 0.0  # a percentage, a day, a clock time
+    hours = "How many hours a week will the library stay open?"
+    kept = "The budget keeps opening hours at 60 a week."
+    assert typed_score(AnswerType.NUMBER, kept, hours, (("60 a week", "DATE"),)) == 0.5  # a rate, not a day
+    city = "Which city hosted the games in 2008?"
+    bids = "Eleven cities bid to host the 2004 Summer Olympics."
+    assert typed_score(AnswerType.PLACE, bids, city, (("2004", "DATE"), ("Summer Olympics", "EVENT"))) == 0.0
+    border = "Soldiers planted their flag at the Russian border."
+    assert (
+        typed_score(AnswerType.PLACE, border, "Where did soldiers plant their flag?", (("Russian", "NORP"),))
+        == 0.5
+    )
 
 
 def test_the_questions_own_words_in_capitals_are_not_an_answer() -> None:
