@@ -5,13 +5,13 @@ Three dated reports on two television series, indexed with the real model and Ch
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from answering_support import engine_on_files, json_records
 
-from retrieval import Answer, AnswerEngine, Index, Settings, open_index
+from retrieval import Answer, AnswerEngine
 
 REPORTS = {
     "crown-3.json": (
@@ -39,15 +39,8 @@ REPORTS = {
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory, embed_model: Any) -> Iterator[AnswerEngine]:
-    folder = tmp_path_factory.mktemp("series")
-    for name, (published, source, title, text) in REPORTS.items():
-        record = {"title": title, "text": text, "published": published, "source": source}
-        (folder / name).write_text(json.dumps(record), encoding="utf-8")
-    settings = Settings(data_dir=tmp_path_factory.mktemp("series-index"), collection="series")
-    index: Index = open_index(settings, embed_model=embed_model)
-    index.add([folder])
-    yield AnswerEngine(index)
-    index.close()
+    with engine_on_files(tmp_path_factory, embed_model, "series", json_records(REPORTS)) as engine:
+        yield engine
 
 
 def files(answer: Answer) -> set[str]:

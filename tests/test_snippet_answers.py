@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from answering_support import engine_on_files
 
-from retrieval import AnswerEngine, Index, Settings, open_index
+from retrieval import AnswerEngine
 
 SNIPPETS = {
     "nfl.txt": "NFL Commissioners and Presidents. In 2006, Roger Goodell was chosen as the eighth NFL "
@@ -23,14 +24,8 @@ SNIPPETS = {
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory, embed_model: Any) -> Iterator[AnswerEngine]:
-    folder = tmp_path_factory.mktemp("snippets")
-    for name, text in SNIPPETS.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    settings = Settings(data_dir=tmp_path_factory.mktemp("snippets-index"), collection="snippets")
-    index: Index = open_index(settings, embed_model=embed_model)
-    index.add([folder])
-    yield AnswerEngine(index)
-    index.close()
+    with engine_on_files(tmp_path_factory, embed_model, "snippets", SNIPPETS) as engine:
+        yield engine
 
 
 @pytest.mark.parametrize(

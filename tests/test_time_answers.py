@@ -6,14 +6,14 @@ the real model and Chroma; every question is asked on a stated day.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import pytest
+from answering_support import engine_on_files, json_records
 
-from retrieval import Answer, AnswerEngine, Index, Settings, open_index
+from retrieval import Answer, AnswerEngine
 
 ASKED = date(2024, 3, 20)
 REPORTS = {
@@ -45,16 +45,9 @@ UNDATED = "Harbour notes\n\nThe old harbour crane was painted blue by volunteers
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory, embed_model: Any) -> Iterator[AnswerEngine]:
-    folder = tmp_path_factory.mktemp("dated")
-    for name, (published, source, title, text) in REPORTS.items():
-        record = {"title": title, "text": text, "published": published, "source": source}
-        (folder / name).write_text(json.dumps(record), encoding="utf-8")
-    (folder / "harbour.txt").write_text(UNDATED, encoding="utf-8")
-    settings = Settings(data_dir=tmp_path_factory.mktemp("dated-index"), collection="dated")
-    index: Index = open_index(settings, embed_model=embed_model)
-    index.add([folder])
-    yield AnswerEngine(index)
-    index.close()
+    files = json_records(REPORTS) | {"harbour.txt": UNDATED}
+    with engine_on_files(tmp_path_factory, embed_model, "dated", files) as engine:
+        yield engine
 
 
 def files(answer: Answer) -> list[str]:
