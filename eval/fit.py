@@ -78,7 +78,7 @@ class SuiteEngines:
 def collect(suites: Sequence[str]) -> list[Row]:
     """Run the pipeline on every question of ``suites`` and record its features."""
     from retrieval.answering import Decision
-    from retrieval.answering.decide import about_subject, names_head
+    from retrieval.answering.decide import checks_hold
 
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="newsbot-fit-") as scratch:
@@ -96,9 +96,7 @@ def collect(suites: Sequence[str]) -> list[Row]:
                 right = not question.unanswerable and is_correct(
                     draft.text, False, question.answers, question.answers_all, False
                 )
-                gate_ok = names_head(query, evidence, engine.pool, engine.params) and about_subject(
-                    query, evidence, engine.pool
-                )
+                gate_ok = checks_hold(query, evidence, engine.pool, engine.params)
                 rows.append(Row(suite, question, tuple(evidence.vector()), right, gate_ok))
     return rows
 

@@ -73,12 +73,8 @@ UNANSWERABLE = [
     "How much does Finland spend on defence as a share of GDP?",
     "In which year was NATO founded?",
     "Who is Turkey's foreign minister?",
-    pytest.param(
-        "Who won the 2022 Swedish general election?",
-        # The party statement of 15 May 2022 holds a name and the year; the fitted model gives words the
-        # corpus never uses ("election") no weight, because the public suites' paraphrases need them not to.
-        marks=pytest.mark.xfail(strict=True, reason="answered by the cross-suite decision model"),
-    ),
+    # The party statement of 15 May 2022 holds a name and the year, but says no one won: "who won" must be said.
+    "Who won the 2022 Swedish general election?",
     "Who is the Secretary-General of the CSTO?",
     "How many nuclear warheads does Russia have?",
     "Who is the prime minister of Denmark?",

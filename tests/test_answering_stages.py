@@ -10,13 +10,14 @@ import pytest
 from answering_support import make_query
 
 from retrieval.answering.compose import Draft, clip, merge
-from retrieval.answering.decide import Decision, confidence, decide
+from retrieval.answering.decide import Decision, asked_verb, confidence, decide, names_action
 from retrieval.answering.evidence import Evidence
 from retrieval.answering.params import Params, load_params
 from retrieval.answering.query import constraints_of, question_of, topic_tokens
 from retrieval.answering.rank import Candidate, conflicts, coverage, missing
 from retrieval.answering.spans import date_completeness, typed_score
-from retrieval.passages import Sentence
+from retrieval.index import Index
+from retrieval.passages import Sentence, SentencePool
 from retrieval.qtypes import AnswerType, answer_type, counted_noun, has_answer, head_noun
 from retrieval.types import ArticleMeta, Citation
 
@@ -146,6 +147,38 @@ def test_the_questions_own_words_in_capitals_are_not_an_answer() -> None:
 
 
 # --- decide -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "verb"),
+    [
+        ("Who won the women's singles Wimbledon in 2019?", "won"),
+        ("Who warned that expansion would be a mistake?", "warned"),
+        ("Who is the president of the NFL?", None),
+        ("Who became a notable figure in generative AI?", None),  # a copula says no action
+        ("Which company acquired WhatsApp?", None),
+    ],
+)
+def test_the_action_a_who_question_asks_about(question: str, verb: str | None) -> None:
+    assert asked_verb(question) == verb
+
+
+def test_a_who_won_answer_must_say_who_won(seed_index: Index) -> None:
+    pool, params = SentencePool(seed_index), load_params()
+    query = make_query("Who won the women's singles Wimbledon in 2019?", AnswerType.PERSON)
+    listing = evidence_of("Wimbledon 2019 – women's singles: Serena Williams and Johanna Konta")
+    assert not names_action(query, listing, pool, params)
+    assert names_action(query, evidence_of("Simona Halep won the 2019 Wimbledon title."), pool, params)
+    assert names_action(
+        query, evidence_of("Simona Halep wins Wimbledon 2019."), pool, params
+    )  # a near synonym
+    warned = make_query("Who warned that expansion would be a grave mistake?", AnswerType.PERSON)
+    said = evidence_of("Sergei Ryabkov said expansion would be a grave mistake.")
+    assert names_action(warned, said, pool, params)  # news reports speech with any reporting verb
+
+
+def evidence_of(text: str) -> Evidence:
+    return Evidence(candidates=(candidate(text),), hits=(), windows=())
+
+
 def evidence(**features: float) -> Evidence:
     return Evidence(candidates=(candidate("a b c"),), hits=(), windows=(), **features)  # type: ignore[arg-type]
 

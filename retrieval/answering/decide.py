@@ -1,14 +1,16 @@
 """Decide: answer, offer the closest passage (said as such), or decline — from the evidence.
 
 A logistic model over :meth:`Evidence.vector` gives a confidence; ``eval.fit`` fits its coefficients and
-both thresholds over every eval suite with cross-validation. Two checks no score can outweigh: a
-"who/what is the X of Y" sentence must name X (or a near synonym), and a follow-up's "he"/"she" must be the
-person the passage is about.
+both thresholds over every eval suite with cross-validation. Checks no score can outweigh: a "who/what is
+the X of Y" sentence must name X (or a near synonym), a "who won …" sentence must say the action (or a near
+synonym; any reporting verb for another), and a follow-up's "he"/"she" must be the person the passage is
+about.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from enum import StrEnum
 
 from retrieval.answering.evidence import Evidence
@@ -54,6 +56,55 @@ def names_head(query: Query, evidence: Evidence, pool: SentencePool, params: Par
     return any(float(vectors[head.lower()] @ vectors[w]) >= params.head_match_similarity for w in words)
 
 
+_WORDS = re.compile(r"[a-z]+")
+_ASKED_VERB = re.compile(r"^\s*who\s+(?P<verb>[a-z]+)\b", re.IGNORECASE)
+# "Who is …", "Who became …": a copula or an auxiliary says no action the passage must name.
+_AUXILIARIES = frozenset(
+    (
+        "is are was were be been do does did has have had will would can could shall should may might must "
+        "become becomes became remain remains remained seem seems seemed"
+    ).split()
+)
+# News reports speech with any of these: "warned that …" is often written "said …".
+_REPORTING = frozenset(
+    (
+        "say says said tell tells told warn warns warned claim claims claimed state states stated argue argues "
+        "argued predict predicts predicted call calls called add adds added note notes noted announce announces "
+        "announced insist insists insisted"
+    ).split()
+)
+
+
+def asked_verb(question: str) -> str | None:
+    """The verb of "Who won …?", "Who acquired …?" (None for "Who is …?" and other shapes)."""
+    match = _ASKED_VERB.match(question)
+    if not match or match.group("verb").lower() in _AUXILIARIES:
+        return None
+    return match.group("verb").lower()
+
+
+def _related(a: str, b: str) -> bool:
+    """One stem starts the other ("direct" and "director", "govern" and "governor"); four letters at least."""
+    short, long = sorted((a, b), key=len)
+    return len(short) >= 4 and long.startswith(short)
+
+
+def names_action(query: Query, evidence: Evidence, pool: SentencePool, params: Params) -> bool:
+    """For "Who won …?": the best sentence says it (or a near synonym: "wins", "beat")."""
+    verb = asked_verb(query.text)
+    best = evidence.best
+    if verb is None or best is None:
+        return True
+    stems = tokenize([verb])[0]
+    if set(stems) <= best.tokens or any(_related(stem, token) for stem in stems for token in best.tokens):
+        return True
+    if verb in _REPORTING and _REPORTING & set(_WORDS.findall(best.sentence.text.lower())):
+        return True
+    words = list(dict.fromkeys(w.lower() for w in content_words(best.sentence.text)))
+    vectors = pool.embed_words([verb, *words])
+    return any(float(vectors[verb] @ vectors[w]) >= params.head_match_similarity for w in words)
+
+
 def about_subject(query: Query, evidence: Evidence, pool: SentencePool) -> bool:
     """True unless a follow-up's "he"/"she" means someone the passage and its neighbours never name."""
     if not query.subject or evidence.best is None:
@@ -62,12 +113,22 @@ def about_subject(query: Query, evidence: Evidence, pool: SentencePool) -> bool:
     return any(part.lower() in around for part in query.subject.split() if len(part) > 2)
 
 
+def names_what_is_asked(query: Query, evidence: Evidence, pool: SentencePool, params: Params) -> bool:
+    """The best sentence names the thing asked for ("the president") and the action ("won")."""
+    return names_head(query, evidence, pool, params) and names_action(query, evidence, pool, params)
+
+
+def checks_hold(query: Query, evidence: Evidence, pool: SentencePool, params: Params) -> bool:
+    """Every check no score outweighs passes (what ``eval.fit`` records beside the features)."""
+    return names_what_is_asked(query, evidence, pool, params) and about_subject(query, evidence, pool)
+
+
 def decide(query: Query, evidence: Evidence, pool: SentencePool, params: Params) -> tuple[Decision, float]:
     """The decision and the confidence behind it."""
     score = confidence(evidence, params)
     if evidence.best is None:
         return Decision.DECLINE, score
-    if score >= params.answer_threshold and names_head(query, evidence, pool, params):
+    if score >= params.answer_threshold and names_what_is_asked(query, evidence, pool, params):
         if about_subject(query, evidence, pool):
             return Decision.ANSWER, score
         return Decision.DECLINE, score
