@@ -51,9 +51,14 @@ def names_head(query: Query, evidence: Evidence, pool: SentencePool, params: Par
     wanted = tokenize([head])[0]
     if not wanted or set(wanted) <= best.tokens:
         return True
-    words = list(dict.fromkeys(w.lower() for w in content_words(best.sentence.text)))
-    vectors = pool.embed_words([head.lower(), *words])
-    return any(float(vectors[head.lower()] @ vectors[w]) >= params.head_match_similarity for w in words)
+    return _near_synonym(head.lower(), best.sentence.text, pool, params)
+
+
+def _near_synonym(word: str, sentence: str, pool: SentencePool, params: Params) -> bool:
+    """A content word of ``sentence`` means nearly what ``word`` means (word embeddings, cosine)."""
+    words = list(dict.fromkeys(w.lower() for w in content_words(sentence)))
+    vectors = pool.embed_words([word, *words])
+    return any(float(vectors[word] @ vectors[w]) >= params.head_match_similarity for w in words)
 
 
 _WORDS = re.compile(r"[a-z]+")
@@ -100,9 +105,7 @@ def names_action(query: Query, evidence: Evidence, pool: SentencePool, params: P
         return True
     if verb in _REPORTING and _REPORTING & set(_WORDS.findall(best.sentence.text.lower())):
         return True
-    words = list(dict.fromkeys(w.lower() for w in content_words(best.sentence.text)))
-    vectors = pool.embed_words([verb, *words])
-    return any(float(vectors[verb] @ vectors[w]) >= params.head_match_similarity for w in words)
+    return _near_synonym(verb, best.sentence.text, pool, params)
 
 
 def about_subject(query: Query, evidence: Evidence, pool: SentencePool) -> bool:
