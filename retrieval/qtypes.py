@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from retrieval.lexical import tokenize
+from retrieval.lexical import stems
 
 
 class AnswerType(StrEnum):
@@ -97,9 +97,7 @@ def has_answer(kind: AnswerType, sentence: str, question: str) -> bool:
         return bool(_DATE.search(sentence))
     if kind in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.LIST):
         # "the olympic games" asked in lower case: the sentence's "Olympics" is the question's own word
-        asked = set(tokenize([question])[0])
-        names = proper_names(sentence)
-        return any(not set(tokens) <= asked for tokens in tokenize(list(names))) if names else False
+        return any(not stems(name) <= stems(question) for name in proper_names(sentence))
     if kind is AnswerType.REASON:
         return bool(_REASON.search(sentence))
     return True

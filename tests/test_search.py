@@ -12,7 +12,7 @@ import pytest
 from store_support import DATED_RECORDS, write_jsonl
 
 from retrieval import ArticleMeta, Hit, Index, QueryError, SearchFilters, Settings, open_index
-from retrieval.lexical import tokenize
+from retrieval.lexical import stems, tokenize
 
 # (question, file-name prefix of the article that must be the top hit, a phrase of the passage answering it)
 DIRECT = [
@@ -216,3 +216,26 @@ def test_articles_read_together_are_the_articles_read_one_by_one(seed_index: Ind
     ids = [m.article_id for m in seed_index.articles()]
     together = seed_index.article_texts([*ids, "no-such-article", ids[0]])
     assert together == {article_id: seed_index.article_text(article_id) for article_id in ids}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Olympics, the olympic games and an Olympic's bid",
+        "Wimbledon 2019 – women's singles: Serena Williams and Johanna Konta …",
+        "Bank of America, U.S. officials, naïve café owners, 5G and a x",
+        "",
+    ],
+)
+def test_stems_are_the_tokens_tokenize_gives(text: str) -> None:
+    assert stems(text) == set(tokenize([text])[0])
+
+
+def test_stems_are_the_tokens_tokenize_gives_for_every_seed_sentence(seeds_dir: Path) -> None:
+    from retrieval.sentences import sentence_spans
+
+    for path in sorted(seeds_dir.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        sentences = [text[a:b] for a, b in sentence_spans(text)]
+        for sentence, tokens in zip(sentences, tokenize(sentences), strict=True):
+            assert stems(sentence) == set(tokens), sentence
