@@ -162,11 +162,10 @@ def fresh_spans(
     ]
 
 
-# A calendar day or a clock time, not a duration ("two months") or a rate ("60 a week").
-_CALENDAR = re.compile(
-    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\b|\b(1[89]|20)\d\d\b|"
-    r"\b(mon|tues|wednes|thurs|fri|satur|sun)day\b|\d:\d\d|\b[ap]\.m\.",
-    re.IGNORECASE,
+# With a month (_MONTH) or a year (_YEAR): a calendar day or a clock time, not a duration ("two months")
+# or a rate ("60 a week").
+_WEEKDAY_OR_CLOCK = re.compile(
+    r"\b(mon|tues|wednes|thurs|fri|satur|sun)day\b|\d:\d\d|\b[ap]\.m\.", re.IGNORECASE
 )
 
 
@@ -180,7 +179,9 @@ def _read_as_other(text: str, label: str, labels: frozenset[str] | None) -> bool
     day for an amount. Names of any kind and durations ("two months") stay for the rule to read."""
     if labels is None or label in labels or label in _NAMES:
         return False
-    return label not in ("DATE", "TIME") or bool(_CALENDAR.search(text))
+    if label not in ("DATE", "TIME"):
+        return True
+    return any(pattern.search(text) for pattern in (_MONTH, _YEAR, _WEEKDAY_OR_CLOCK))
 
 
 def _unread(sentence: str, found: tuple[tuple[str, str], ...], labels: frozenset[str] | None) -> str:
