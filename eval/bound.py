@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from eval.fit import Row, _scores, crag, fit_logistic
+from eval.fit import Row, fit_logistic, outcome, scores
 
 STRENGTHS = (1.0, 3.0, 10.0, 30.0, 100.0, 1000.0)  # inverse regularisation strengths tried
 DECLINE_TARGET = 0.8  # issue 9: unanswerable declined >= 80 %
@@ -35,14 +35,6 @@ class Bound:
     right_at_target: int | None  # most answerable right with >= DECLINE_TARGET declined; None if never
 
 
-def _outcome(rows: Sequence[Row], answered: Sequence[bool]) -> tuple[float, int, int]:
-    right = sum(
-        1 for r, a in zip(rows, answered, strict=True) if a and r.right and not r.question.unanswerable
-    )
-    declined = sum(1 for r, a in zip(rows, answered, strict=True) if not a and r.question.unanswerable)
-    return crag(rows, answered), right, declined
-
-
 def suite_bound(rows: Sequence[Row]) -> Bound:
     """The in-sample best of one suite's ``rows`` (the checks no score outweighs still apply)."""
     x = np.array([r.features for r in rows])
@@ -52,13 +44,13 @@ def suite_bound(rows: Sequence[Row]) -> Bound:
     at_target: int | None = None
     for strength in STRENGTHS:
         w, b = fit_logistic(x, y, np.ones(len(rows)), strength)
-        scores = _scores(rows, w, b)
-        for threshold in [*sorted(set(scores)), np.inf]:
-            answered = [s >= threshold and r.gate_ok for r, s in zip(rows, scores, strict=True)]
-            outcome = _outcome(rows, answered)
-            best = max(best, outcome)
-            if outcome[2] >= DECLINE_TARGET * unanswerable:
-                at_target = max(at_target or 0, outcome[1])
+        confidences = scores(rows, w, b)
+        for threshold in [*sorted(set(confidences)), np.inf]:
+            answered = [s >= threshold and r.gate_ok for r, s in zip(rows, confidences, strict=True)]
+            result = outcome(rows, answered)
+            best = max(best, result)
+            if result[2] >= DECLINE_TARGET * unanswerable:
+                at_target = max(at_target or 0, result[1])
     return Bound(
         suite=rows[0].suite,
         answerable=len(rows) - unanswerable,

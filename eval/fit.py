@@ -145,18 +145,19 @@ def crag(rows: Sequence[Row], answers: Sequence[bool]) -> float:
     return total / len(rows) if rows else 0.0
 
 
-def _scores(rows: Sequence[Row], w: np.ndarray, b: float) -> list[float]:
+def scores(rows: Sequence[Row], w: np.ndarray, b: float) -> list[float]:
+    """Each row's confidence under the model ``w``, ``b``."""
     return [1 / (1 + math.exp(-(float(np.dot(w, r.features)) + b))) for r in rows]
 
 
-def best_threshold(rows: Sequence[Row], scores: Sequence[float]) -> float:
+def best_threshold(rows: Sequence[Row], confidences: Sequence[float]) -> float:
     """The answer threshold that maximises the mean over suites of the CRAG score."""
     suites = sorted({r.suite for r in rows})
     best, best_value = 0.5, -math.inf
     for threshold in np.arange(0.2, 0.91, 0.02):
         values = []
         for suite in suites:
-            pairs = [(r, s) for r, s in zip(rows, scores, strict=True) if r.suite == suite]
+            pairs = [(r, s) for r, s in zip(rows, confidences, strict=True) if r.suite == suite]
             values.append(crag([r for r, _ in pairs], [s >= threshold and r.gate_ok for r, s in pairs]))
         value = float(np.mean(values))
         if value > best_value + 1e-9:
@@ -164,20 +165,26 @@ def best_threshold(rows: Sequence[Row], scores: Sequence[float]) -> float:
     return round(best, 2)
 
 
+def outcome(rows: Sequence[Row], answered: Sequence[bool]) -> tuple[float, int, int]:
+    """CRAG, answerable questions answered right, and unanswerable ones declined."""
+    pairs = list(zip(rows, answered, strict=True))
+    right = sum(1 for r, a in pairs if a and r.right and not r.question.unanswerable)
+    declined = sum(1 for r, a in pairs if not a and r.question.unanswerable)
+    return crag(rows, answered), right, declined
+
+
 def report(rows: Sequence[Row], answered: Sequence[bool], title: str) -> None:
     """Per suite: answerable right, unanswerable declined, CRAG."""
     print(title)
     for suite in sorted({r.suite for r in rows}):
         pairs = [(r, a) for r, a in zip(rows, answered, strict=True) if r.suite == suite]
-        answerable = [(r, a) for r, a in pairs if not r.question.unanswerable]
-        unanswerable = [(r, a) for r, a in pairs if r.question.unanswerable]
-        right = sum(1 for r, a in answerable if a and r.right)
-        declined = sum(1 for _, a in unanswerable if not a)
-        ceiling = sum(1 for r, _ in answerable if r.right)
+        suite_rows = [r for r, _ in pairs]
+        score, right, declined = outcome(suite_rows, [a for _, a in pairs])
+        answerable = sum(1 for r in suite_rows if not r.question.unanswerable)
+        ceiling = sum(1 for r in suite_rows if r.right and not r.question.unanswerable)
         print(
-            f"  {suite:14} answerable right {right}/{len(answerable)} (ceiling {ceiling}), "
-            f"unanswerable declined {declined}/{len(unanswerable)}, "
-            f"CRAG {crag([r for r, _ in pairs], [a for _, a in pairs]):+.3f}"
+            f"  {suite:14} answerable right {right}/{answerable} (ceiling {ceiling}), "
+            f"unanswerable declined {declined}/{len(suite_rows) - answerable}, CRAG {score:+.3f}"
         )
 
 
@@ -236,17 +243,17 @@ def main() -> None:
         train = folds != fold
         w, b = fit_logistic(x[train], y[train], weight[train], args.c)
         train_rows = [r for r, t in zip(rows, train, strict=True) if t]
-        threshold = best_threshold(train_rows, _scores(train_rows, w, b))
+        threshold = best_threshold(train_rows, scores(train_rows, w, b))
         for i in np.flatnonzero(~train):
-            held_out[i] = _scores([rows[i]], w, b)[0] >= threshold and rows[i].gate_ok
+            held_out[i] = scores([rows[i]], w, b)[0] >= threshold and rows[i].gate_ok
     report(
         rows,
         held_out,
         f"cross-validated ({args.folds} folds; each question scored by a model fit without it):",
     )
     w, b = fit_logistic(x, y, weight, args.c)
-    threshold = best_threshold(rows, _scores(rows, w, b))
-    fitted = [s >= threshold and r.gate_ok for r, s in zip(rows, _scores(rows, w, b), strict=True)]
+    threshold = best_threshold(rows, scores(rows, w, b))
+    fitted = [s >= threshold and r.gate_ok for r, s in zip(rows, scores(rows, w, b), strict=True)]
     report(rows, fitted, f"fitted on everything (threshold {threshold}):")
     params = replace(
         load_params(),
