@@ -30,20 +30,27 @@ _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _SMALL_WORDS = frozenset("a an and at by for from in of on or the to with vs".split())
 
 
+def _capitalisable(text: str) -> list[str]:
+    """The words of ``text`` a headline capitalises (small words aside)."""
+    return [w for w in _WORD.findall(text) if w.lower() not in _SMALL_WORDS]
+
+
+def _all_capitalised(words: list[str]) -> bool:
+    return len(words) >= 2 and all(w[0].isupper() for w in words)
+
+
 def headline_style(text: str) -> bool:
     """True when most of the words of ``text`` (small words aside) start with a capital."""
-    words = [w for w in _WORD.findall(text) if w.lower() not in _SMALL_WORDS]
-    capitals = sum(w[0].isupper() for w in words)
+    words = _capitalisable(text)
     if len(words) < 5:  # "NFL Commissioners and Presidents." (a short sentence may hold one name or two)
-        return len(words) >= 2 and capitals == len(words)
-    return capitals >= HEADLINE_CAPITALS * len(words)
+        return _all_capitalised(words)
+    return sum(w[0].isupper() for w in words) >= HEADLINE_CAPITALS * len(words)
 
 
 def title_case(text: str) -> bool:
     """True when every word of ``text`` (small words aside) starts with a capital: a headline, or a line
     naming a section ("NFL Commissioners and Presidents.")."""
-    words = [w for w in _WORD.findall(text) if w.lower() not in _SMALL_WORDS]
-    return len(words) >= 2 and all(w[0].isupper() for w in words)
+    return _all_capitalised(_capitalisable(text))
 
 
 def _modifier(name: str, sentence: str) -> bool:
