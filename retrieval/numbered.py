@@ -14,6 +14,7 @@ a month ("May 15"), or figures with decimals, thousands or units.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from retrieval.conversation import content_words
 from retrieval.dates import MONTHS
@@ -61,7 +62,9 @@ def _value(text: str) -> int:
     return int(digits.group()) if digits else _VALUE[text.lower()]
 
 
+@lru_cache(maxsize=4096)
 def _stem(word: str) -> str | None:
+    """The first token :func:`tokenize` gives ``word`` (cached: "season" recurs in every sentence read)."""
     tokens = tokenize([word])[0]
     return tokens[0] if tokens else None
 
